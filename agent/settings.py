@@ -1,0 +1,61 @@
+"""The one place that reads the environment. Every setting has an embedded default, so a missing production
+setting means the local world (DuckDB, emulators, heuristic scorer, dry-run destinations), never a crash.
+
+It lives in `agent/` because the agent needs it too and must not import dagster; the pipeline imports it from here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def _env_path(name: str, default: Path) -> Path:
+    return Path(_env(name, str(default))).expanduser()
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: _env_path("VA_DATA_DIR", PROJECT_ROOT / "data"))
+    warehouse: str = field(default_factory=lambda: _env("VA_WAREHOUSE", "duckdb"))  # duckdb | bigquery
+    duckdb_path: Path = field(default_factory=lambda: _env_path("VA_DUCKDB_PATH", PROJECT_ROOT / "data" / "warehouse.duckdb"))
+    gcp_project: str = field(default_factory=lambda: _env("GOOGLE_CLOUD_PROJECT", "test-project"))
+    bigquery_dataset: str = field(default_factory=lambda: _env("VA_BIGQUERY_DATASET", "voice_analytics"))
+    bigquery_endpoint: str = field(default_factory=lambda: _env("VA_BIGQUERY_ENDPOINT"))  # e.g. http://127.0.0.1:9050
+    bigquery_location: str = field(default_factory=lambda: _env("VA_BIGQUERY_LOCATION", "US"))
+    pubsub_emulator_host: str = field(default_factory=lambda: _env("PUBSUB_EMULATOR_HOST"))
+    pubsub_topic: str = field(default_factory=lambda: _env("VA_PUBSUB_TOPIC", "voice-sessions"))
+    pubsub_subscription: str = field(default_factory=lambda: _env("VA_PUBSUB_SUBSCRIPTION", "voice-sessions-ingest"))
+    spool_dir: Path = field(default_factory=lambda: _env_path("VA_SPOOL_DIR", PROJECT_ROOT / "data" / "spool"))
+    export_timeout_s: float = field(default_factory=lambda: float(_env("VA_EXPORT_TIMEOUT_S", "5")))
+    partitions_start: str = field(default_factory=lambda: _env("VA_PARTITIONS_START", "2026-01-01"))
+    openai_api_key: str = field(default_factory=lambda: _env("OPENAI_API_KEY"), repr=False)
+    openai_base_url: str = field(default_factory=lambda: _env("OPENAI_BASE_URL"))
+    salesforce_username: str = field(default_factory=lambda: _env("SALESFORCE_USERNAME"))
+    salesforce_password: str = field(default_factory=lambda: _env("SALESFORCE_PASSWORD"), repr=False)
+    salesforce_token: str = field(default_factory=lambda: _env("SALESFORCE_SECURITY_TOKEN"), repr=False)
+    salesforce_domain: str = field(default_factory=lambda: _env("SALESFORCE_DOMAIN", "login"))
+    slack_webhook_url: str = field(default_factory=lambda: _env("SLACK_WEBHOOK_URL"), repr=False)
+    amplitude_api_key: str = field(default_factory=lambda: _env("AMPLITUDE_API_KEY"), repr=False)
+    price_table_path: Path = field(default_factory=lambda: _env_path("VA_PRICE_TABLE", PROJECT_ROOT / "pipeline" / "prices.yaml"))
+    vocabulary_path: Path = field(default_factory=lambda: _env_path("VA_VOCABULARY", PROJECT_ROOT / "agent" / "vocabulary.yaml"))
+
+    @property
+    def pubsub_topic_path(self) -> str:
+        return f"projects/{self.gcp_project}/topics/{self.pubsub_topic}"
+
+    @property
+    def pubsub_subscription_path(self) -> str:
+        return f"projects/{self.gcp_project}/subscriptions/{self.pubsub_subscription}"
+
+
+def load_settings() -> Settings:
+    """Read the environment now (not at import), so tests and CLIs can set variables first."""
+    return Settings()
