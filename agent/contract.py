@@ -10,15 +10,28 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("session_payload.v1.schema.json")
 # Timestamps outside this window are treated as clock bugs or hostile input, not as calls.
 EARLIEST = datetime(2020, 1, 1, tzinfo=timezone.utc)
 FUTURE_SLACK = timedelta(days=2)
+
+
+def _utc_and_plausible(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry a UTC offset (RFC 3339), e.g. 2026-11-24T10:00:00Z")
+    value = value.astimezone(timezone.utc)
+    if not EARLIEST <= value <= datetime.now(timezone.utc) + FUTURE_SLACK:
+        raise ValueError(f"is outside the plausible window {EARLIEST:%Y-%m-%d} .. now + 2 days")
+    return value
+
+
+# Every timestamp is normalised to UTC, so the warehouse can store naive UTC and SQL never sees an offset.
+UtcDatetime = Annotated[datetime, AfterValidator(_utc_and_plausible)]
 
 
 class _Strict(BaseModel):
@@ -39,7 +52,7 @@ class TranscriptItem(_Strict):
     id: str = Field(min_length=1, max_length=200)
     role: Literal["user", "assistant", "system"]
     text: str
-    created_at: datetime
+    created_at: UtcDatetime
     interrupted: bool = False
     metrics: TurnMetrics = Field(default_factory=TurnMetrics)
 
@@ -49,7 +62,7 @@ class ToolCall(_Strict):
     arguments: dict[str, Any] = Field(default_factory=dict)
     output: str | None = None
     is_error: bool = False
-    called_at: datetime
+    called_at: UtcDatetime
     duration_ms: float | None = Field(default=None, ge=0)
 
 
@@ -79,8 +92,8 @@ class SessionPayload(_Strict):
     agent_name: str = Field(min_length=1, max_length=200)
     agent_version: str = Field(default="", max_length=200)
     room: str = Field(default="", max_length=500)
-    started_at: datetime
-    ended_at: datetime
+    started_at: UtcDatetime
+    ended_at: UtcDatetime
     end_reason: str = Field(default="", max_length=500)
     participant: Participant = Field(default_factory=Participant)
     transcript: list[TranscriptItem] = Field(default_factory=list)
@@ -88,16 +101,6 @@ class SessionPayload(_Strict):
     usage: list[UsageItem] = Field(default_factory=list)
     live_signals: dict[str, Any] = Field(default_factory=dict)
     attributes: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("started_at", "ended_at")
-    @classmethod
-    def _utc_and_plausible(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("must carry a UTC offset (RFC 3339), e.g. 2026-11-24T10:00:00Z")
-        value = value.astimezone(timezone.utc)
-        if not EARLIEST <= value <= datetime.now(timezone.utc) + FUTURE_SLACK:
-            raise ValueError(f"is outside the plausible window {EARLIEST:%Y-%m-%d} .. now + 2 days")
-        return value
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> "SessionPayload":

@@ -24,6 +24,7 @@ def _env_path(name: str, default: Path) -> Path:
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=lambda: _env_path("VA_DATA_DIR", PROJECT_ROOT / "data"))
+    dagster_home: Path = field(default_factory=lambda: _env_path("DAGSTER_HOME", PROJECT_ROOT / "data" / "dagster_home"))
     warehouse: str = field(default_factory=lambda: _env("VA_WAREHOUSE", "duckdb"))  # duckdb | bigquery
     duckdb_path: Path = field(default_factory=lambda: _env_path("VA_DUCKDB_PATH", PROJECT_ROOT / "data" / "warehouse.duckdb"))
     gcp_project: str = field(default_factory=lambda: _env("GOOGLE_CLOUD_PROJECT", "test-project"))

@@ -1,0 +1,40 @@
+# voice-analytics: `make demo` runs the whole main job on the embedded default; `make test` runs the tests.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+.PHONY: install manifest demo test dev emulators emulators-stop bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock -e '.[dev]'
+	touch $@
+
+# dagster-dbt needs target/manifest.json outside `dagster dev`.
+manifest: install
+	cd $(CURDIR) && $(BIN)/dagster-dbt project prepare-and-package --file pipeline/dbt_project.py >/dev/null
+
+demo: manifest
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/voice-analytics demo
+
+test: manifest
+	bash scripts/emulators.sh install
+	$(BIN)/pytest
+
+dev: manifest
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+emulators:
+	bash scripts/emulators.sh start
+
+emulators-stop:
+	bash scripts/emulators.sh stop
+
+clean:
+	rm -rf data dbt/target dbt/logs

@@ -1,0 +1,2 @@
+select session_id, session_date, lead_score, lead_tier, scorer
+from {{ source('voice_analytics', 'lead_scores') }}

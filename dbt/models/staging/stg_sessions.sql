@@ -1,0 +1,11 @@
+-- One row per call with the typed columns the marts need; the JSON payload stays in the raw table.
+select
+    session_id,
+    session_date,
+    started_at,
+    ended_at,
+    agent_name,
+    agent_version,
+    participant_email,
+    participant_company
+from {{ source('voice_analytics', 'raw_sessions') }}

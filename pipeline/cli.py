@@ -1,0 +1,129 @@
+"""`voice-analytics`: the project's command line. Every command has `--help`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator
+
+from agent.settings import load_settings
+
+
+def _read_calls(path: Path) -> Iterator[dict[str, Any]]:
+    """Each line is a v1 payload or `{"id", "transcript": [{"role", "text"}]}`; both come out as one shape."""
+    with path.open() as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                call = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path}:{number}: not valid JSON ({exc})") from None
+            if not isinstance(call, dict) or not isinstance(call.get("transcript"), list):
+                raise SystemExit(f"{path}:{number}: transcript: expected a list of turns (got {str(call)[:80]!r})")
+            yield {
+                "id": call.get("session_id") or call.get("id"),
+                "user": [t.get("text", "") for t in call["transcript"] if t.get("role") == "user"],
+                "assistant": [t.get("text", "") for t in call["transcript"] if t.get("role") == "assistant"],
+                "tools": [c["name"] for c in call.get("tool_calls", []) if not c.get("is_error")],
+                "metadata": (call.get("participant") or {}).get("metadata", {}),
+            }
+
+
+def cmd_signals(args: argparse.Namespace) -> int:
+    from agent.signals import extract_signals
+
+    for call in _read_calls(args.file):
+        signals = extract_signals(call["user"], call["tools"], call["assistant"])
+        print(json.dumps({"id": call["id"], "signals": signals.to_dict()}))
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from agent.signals import extract_signals
+    from pipeline.scoring import score_lead
+
+    for call in _read_calls(args.file):
+        signals = extract_signals(call["user"], call["tools"], call["assistant"])
+        score = score_lead(signals, call["metadata"], call["tools"], call["user"])
+        print(json.dumps({"id": call["id"], "lead_score": score.score, "lead_tier": score.tier, "reasons": score.reasons}))
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pipeline.generator import generate_sessions
+
+    end = date.fromisoformat(args.end) if args.end else None
+    with args.out.open("w") as out:
+        for count, payload in enumerate(generate_sessions(args.sessions, args.days, args.seed, end), 1):
+            out.write(json.dumps(payload) + "\n")
+    print(f"wrote {count} sessions to {args.out}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline.evaluation import evaluate
+
+    print(evaluate(args.file).format())
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from pipeline.resources import warehouse_from_env
+
+    table = warehouse_from_env().get().query(args.sql)
+    print(table.to_pandas().to_string(index=False, max_colwidth=60))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.demo import run_demo
+
+    return run_demo(load_settings(), sessions_per_day=args.sessions_per_day, days=args.days, seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voice-analytics", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="generate, land and materialize two days of calls, then summarize")
+    demo.add_argument("--sessions-per-day", type=int, default=300)
+    demo.add_argument("--days", type=int, default=2)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(func=cmd_demo)
+
+    generate = commands.add_parser("generate", help="write deterministic synthetic v1 payloads as JSON lines")
+    generate.add_argument("--sessions", type=int, required=True, help="how many sessions in all")
+    generate.add_argument("--days", type=int, default=1, help="spread over this many days ending on --end")
+    generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument("--end", help="last day, YYYY-MM-DD (default: yesterday, UTC)")
+    generate.add_argument("--out", type=Path, required=True, help="output .jsonl file")
+    generate.set_defaults(func=cmd_generate)
+
+    for name, func, text in (("signals", cmd_signals, "print the sales signals of each call"),
+                             ("score", cmd_score, "print the heuristic lead score of each call")):
+        sub = commands.add_parser(name, help=text, description=f"{text}; input lines are v1 payloads or "
+                                  '{"id", "transcript": [{"role", "text"}]}')
+        sub.add_argument("file", type=Path, help="a .jsonl file")
+        sub.set_defaults(func=func)
+
+    evaluation = commands.add_parser("eval", help="score the signal rules and tiers against labelled calls")
+    evaluation.add_argument("file", type=Path, help="labelled .jsonl (id, transcript, labels)")
+    evaluation.set_defaults(func=cmd_eval)
+
+    query = commands.add_parser("query", help="run a SQL query against the configured warehouse and print the rows")
+    query.add_argument("sql")
+    query.set_defaults(func=cmd_query)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The assets' SQL, written once for both engines through the dialect helpers.
+
+Every query reads one day (`day` parameter) and only the columns it needs, so it prunes to one partition on
+BigQuery and stays a single columnar scan on DuckDB.
+"""
+
+from __future__ import annotations
+
+from pipeline.warehouse.dialect import Dialect
+
+
+def transcripts(d: Dialect) -> str:
+    """One row per turn, unnested from the raw payload inside the warehouse."""
+    items, index = d.unnest_json("r.payload", "$.transcript", "item")
+    return f"""
+SELECT r.session_id, r.session_date, {index} AS turn_index, {d.json_str('item', '$.id')} AS item_id,
+       {d.json_str('item', '$.role')} AS role, {d.json_str('item', '$.text')} AS text,
+       {d.json_timestamp('item', '$.created_at')} AS created_at,
+       COALESCE({d.json_bool('item', '$.interrupted')}, FALSE) AS interrupted,
+       {d.json_float('item', '$.metrics.e2e_latency')} AS e2e_latency,
+       {d.json_float('item', '$.metrics.llm_node_ttft')} AS llm_node_ttft,
+       {d.json_float('item', '$.metrics.tts_node_ttfb')} AS tts_node_ttfb,
+       {d.json_float('item', '$.metrics.end_of_turn_delay')} AS end_of_turn_delay,
+       {d.json_float('item', '$.metrics.transcription_delay')} AS transcription_delay
+FROM {d.table('raw_sessions')} AS r, {items}
+WHERE r.session_date = {d.param('day')}"""
+
+
+def turn_texts(d: Dialect) -> str:
+    """The day's turns in order, for the Python signal rules (user and assistant: the rules pick what counts)."""
+    return f"""
+SELECT session_id, role, text FROM {d.table('session_transcripts')}
+WHERE session_date = {d.param('day')} AND role IN ('user', 'assistant')
+ORDER BY session_id, turn_index"""
+
+
+def tool_calls(d: Dialect) -> str:
+    """Successful tool calls per session (name only): the evidence for `meeting_booked` and the scorer."""
+    calls, index = d.unnest_json("r.payload", "$.tool_calls", "call")
+    return f"""
+SELECT r.session_id, {d.json_str('call', '$.name')} AS name
+FROM {d.table('raw_sessions')} AS r, {calls}
+WHERE r.session_date = {d.param('day')} AND NOT COALESCE({d.json_bool('call', '$.is_error')}, FALSE)
+ORDER BY r.session_id, {index}"""
+
+
+def participant_metadata(d: Dialect) -> str:
+    return f"""
+SELECT session_id, {d.json_str('payload', '$.participant.metadata.company')} AS company,
+       {d.json_str('payload', '$.participant.metadata.email')} AS email,
+       {d.json_str('payload', '$.participant.metadata.plan')} AS plan
+FROM {d.table('raw_sessions')} WHERE session_date = {d.param('day')}"""
+
+
+def signals_for_scoring(d: Dialect) -> str:
+    return f"SELECT * FROM {d.table('session_signals')} WHERE session_date = {d.param('day')}"
+
+
+def daily_kpis(d: Dialect) -> str:
+    """One row for the day: volumes, tier mix, meeting rate, latency and the most-mentioned tools."""
+    day = d.param("day")
+    def top(column: str) -> str:
+        unnested = d.unnest_array(f"g.{column}", "name")
+        return (f"(SELECT {d.top_values('name', 'n', 3)} FROM (SELECT name, COUNT(*) AS n "
+                f"FROM {d.table('session_signals')} AS g, {unnested} WHERE g.session_date = {day} GROUP BY name) AS t)")
+    return f"""
+WITH calls AS (
+  SELECT r.session_id, {d.seconds_between('r.started_at', 'r.ended_at')} AS duration_s, l.lead_tier, g.meeting_booked
+  FROM {d.table('raw_sessions')} AS r
+  LEFT JOIN {d.table('lead_scores')} AS l ON l.session_id = r.session_id AND l.session_date = r.session_date
+  LEFT JOIN {d.table('session_signals')} AS g ON g.session_id = r.session_id AND g.session_date = r.session_date
+  WHERE r.session_date = {day}
+), latency AS (
+  SELECT {d.quantile('e2e_latency', 0.5)} AS p50, {d.quantile('e2e_latency', 0.95)} AS p95
+  FROM {d.table('session_transcripts')}
+  WHERE session_date = {day} AND role = 'assistant' AND e2e_latency IS NOT NULL
+)
+SELECT {day} AS session_date, COUNT(*) AS sessions, {d.quantile('duration_s', 0.5)} AS median_duration_s,
+       SUM(CASE WHEN lead_tier = 'hot' THEN 1 ELSE 0 END) AS hot_leads,
+       SUM(CASE WHEN lead_tier = 'warm' THEN 1 ELSE 0 END) AS warm_leads,
+       SUM(CASE WHEN lead_tier = 'cold' THEN 1 ELSE 0 END) AS cold_leads,
+       AVG(CASE WHEN meeting_booked THEN 1.0 ELSE 0.0 END) AS meeting_booked_rate,
+       (SELECT p50 FROM latency) AS e2e_latency_p50, (SELECT p95 FROM latency) AS e2e_latency_p95,
+       {top('integrations')} AS top_integrations, {top('competitors')} AS top_competitors
+FROM calls"""

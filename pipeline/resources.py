@@ -1,0 +1,38 @@
+"""The warehouse as a Dagster resource: configuration in, a `Warehouse` backend out.
+
+The backends themselves are plain classes (`pipeline/warehouse/`) because the ingest CLI and the benchmarks use
+them outside Dagster too. This resource only carries the configuration Dagster shows in the UI.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from agent.settings import load_settings
+from pipeline.warehouse import Warehouse
+from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    backend: str = "duckdb"
+    duckdb_path: str = "data/warehouse.duckdb"
+    gcp_project: str = ""
+    bigquery_dataset: str = ""
+    bigquery_endpoint: str = ""
+    bigquery_location: str = "US"
+
+    def get(self) -> Warehouse:
+        if self.backend == "bigquery":
+            from pipeline.warehouse.bigquery_backend import BigQueryWarehouse
+
+            return BigQueryWarehouse(self.gcp_project, self.bigquery_dataset, self.bigquery_endpoint, self.bigquery_location)
+        return DuckDBWarehouse(self.duckdb_path)
+
+
+def warehouse_from_env() -> WarehouseResource:
+    settings = load_settings()
+    return WarehouseResource(
+        backend=settings.warehouse, duckdb_path=str(settings.duckdb_path), gcp_project=settings.gcp_project,
+        bigquery_dataset=settings.bigquery_dataset, bigquery_endpoint=settings.bigquery_endpoint,
+        bigquery_location=settings.bigquery_location,
+    )

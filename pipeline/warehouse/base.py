@@ -1,0 +1,107 @@
+"""One small warehouse interface with two backends (DuckDB embedded, BigQuery in production).
+
+Assets push set-based work into the warehouse as SQL (`replace_partition_from_query`), and only bring rows into
+Python where a rule needs Python (`query` then `replace_partition`). Every write replaces whole partitions in one
+transaction, so re-running a partition gives the same rows and a failed write leaves the old ones.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+import pyarrow as pa
+
+from pipeline.warehouse.dialect import Dialect
+from pipeline.warehouse.tables import ALL_TABLES, RAW_SESSIONS, RAW_SESSIONS_REJECTED, TABLES, Table
+
+_ARROW_TYPES = {
+    "string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.date32(),
+    "timestamp": pa.timestamp("us"), "json": pa.string(), "string[]": pa.list_(pa.string()),
+}
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    return pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in table.columns])
+
+
+def to_arrow(table: Table, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """Rows as dicts, in the table's own column order and types (JSON columns travel as text)."""
+    return pa.Table.from_pylist(list(rows), schema=arrow_schema(table))
+
+
+class Warehouse(ABC):
+    dialect: Dialect
+
+    @abstractmethod
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        """Run a read query with named parameters; values never enter the SQL text."""
+
+    @abstractmethod
+    def run_transaction(
+        self, statements: list[str], params: Mapping[str, Any] | None = None, staged: Mapping[str, pa.Table] | None = None
+    ) -> None:
+        """Run statements atomically. `staged` names Arrow tables the statements may select from (as `staged_<name>`)."""
+
+    def ensure_tables(self) -> None:
+        self.run_transaction([self.dialect.create_table(table) for table in ALL_TABLES])
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        result = self.query(sql, params)
+        return result.column(0)[0].as_py() if result.num_rows else None
+
+    def count_partition(self, table_name: str, day: date) -> int:
+        table = TABLES[table_name]
+        return int(self.scalar(
+            f"SELECT COUNT(*) FROM {self.dialect.table(table.name)} WHERE {table.partition_column} = {self.dialect.param('day')}",
+            {"day": day},
+        ))
+
+    def _delete_partition(self, table: Table) -> str:
+        return f"DELETE FROM {self.dialect.table(table.name)} WHERE {table.partition_column} = {self.dialect.param('day')}"
+
+    def replace_partition_from_query(
+        self, table_name: str, day: date, select_sql: str, params: Mapping[str, Any] | None = None
+    ) -> int:
+        """Replace one day of `table_name` with the rows of `select_sql`, computed inside the warehouse."""
+        table = TABLES[table_name]
+        columns = ", ".join(table.column_names)
+        self.run_transaction(
+            [self._delete_partition(table), f"INSERT INTO {self.dialect.table(table.name)} ({columns}) {select_sql}"],
+            {"day": day, **(params or {})},
+        )
+        return self.count_partition(table_name, day)
+
+    def replace_partition(self, table_name: str, day: date, rows: pa.Table) -> int:
+        """Replace one day of `table_name` with rows computed in Python."""
+        table = TABLES[table_name]
+        self.run_transaction(
+            [self._delete_partition(table), self._insert_staged(table, "rows")], {"day": day}, {"rows": rows}
+        )
+        return rows.num_rows
+
+    def _insert_staged(self, table: Table, staged_name: str) -> str:
+        columns = ", ".join(table.column_names)
+        return f"INSERT INTO {self.dialect.table(table.name)} ({columns}) SELECT {columns} FROM staged_{staged_name}"
+
+    def land_raw(self, sessions: pa.Table, rejects: pa.Table) -> None:
+        """Land one batch of messages in a single transaction: valid sessions merged into `raw_sessions` (one row
+        per session_id, the latest `ended_at` then the latest `published_at` wins) and rejects appended."""
+        raw = self.dialect.table(RAW_SESSIONS.name)
+        columns = RAW_SESSIONS.column_names
+        newest_first = "ORDER BY ended_at DESC, published_at DESC, message_id DESC"
+        merge = (
+            f"MERGE INTO {raw} AS target USING ("
+            f"SELECT * FROM staged_sessions QUALIFY ROW_NUMBER() OVER (PARTITION BY session_id {newest_first}) = 1"
+            f") AS source ON target.session_id = source.session_id "
+            f"WHEN MATCHED AND (source.ended_at > target.ended_at OR (source.ended_at = target.ended_at "
+            f"AND source.published_at > target.published_at)) THEN UPDATE SET "
+            + ", ".join(f"{c} = source.{c}" for c in columns if c != "session_id")
+            + f" WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}) VALUES ({', '.join('source.' + c for c in columns)})"
+        )
+        statements = [merge] if sessions.num_rows else []
+        if rejects.num_rows:
+            statements.append(self._insert_staged(RAW_SESSIONS_REJECTED, "rejects"))
+        if statements:
+            self.run_transaction(statements, staged={"sessions": sessions, "rejects": rejects})

@@ -1,0 +1,136 @@
+"""The only place where DuckDB SQL and BigQuery SQL differ.
+
+Queries are written once (see `pipeline/queries.py`) against these helpers: JSON access, unnesting a JSON
+array with its position, quantiles, parameters, type names and table names. Everything else is the common SQL
+both engines accept (QUALIFY, MERGE, COUNTIF-free CASE sums, DATE(), window functions).
+"""
+
+from __future__ import annotations
+
+from pipeline.warehouse.tables import Table
+
+
+class Dialect:
+    name: str
+    types: dict[str, str]
+
+    def table(self, name: str) -> str:
+        raise NotImplementedError
+
+    def param(self, name: str) -> str:
+        raise NotImplementedError
+
+    def json_str(self, expr: str, path: str) -> str:
+        raise NotImplementedError
+
+    def json_float(self, expr: str, path: str) -> str:
+        return f"SAFE_CAST({self.json_str(expr, path)} AS {self.types['float']})"
+
+    def json_bool(self, expr: str, path: str) -> str:
+        return f"SAFE_CAST({self.json_str(expr, path)} AS {self.types['bool']})"
+
+    def json_timestamp(self, expr: str, path: str) -> str:
+        return f"SAFE_CAST({self.json_str(expr, path)} AS TIMESTAMP)"
+
+    def unnest_json(self, expr: str, path: str, alias: str) -> tuple[str, str]:
+        """A FROM-clause fragment yielding one row per element of a JSON array, and its 0-based index."""
+        raise NotImplementedError
+
+    def quantile(self, expr: str, fraction: float) -> str:
+        raise NotImplementedError
+
+    def seconds_between(self, start: str, end: str) -> str:
+        raise NotImplementedError
+
+    def unnest_array(self, expr: str, alias: str) -> str:
+        """A FROM-clause fragment yielding one row per element of an ARRAY column, named `alias`."""
+        raise NotImplementedError
+
+    def top_values(self, value: str, count: str, k: int) -> str:
+        """Aggregate: the `k` values with the highest `count`, ties broken by value, as an array."""
+        raise NotImplementedError
+
+    def create_table(self, table: Table) -> str:
+        columns = ", ".join(f"{name} {self.types[kind]}" for name, kind in table.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.table(table.name)} ({columns})"
+
+
+class DuckDBDialect(Dialect):
+    name = "duckdb"
+    types = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
+             "timestamp": "TIMESTAMP", "json": "JSON", "string[]": "VARCHAR[]"}
+
+    def table(self, name: str) -> str:
+        return name
+
+    def param(self, name: str) -> str:
+        return f"${name}"
+
+    def json_str(self, expr: str, path: str) -> str:
+        return f"json_extract_string({expr}, '{path}')"
+
+    def json_float(self, expr: str, path: str) -> str:
+        return f"TRY_CAST({self.json_str(expr, path)} AS DOUBLE)"
+
+    def json_bool(self, expr: str, path: str) -> str:
+        return f"TRY_CAST({self.json_str(expr, path)} AS BOOLEAN)"
+
+    def json_timestamp(self, expr: str, path: str) -> str:
+        return f"TRY_CAST({self.json_str(expr, path)} AS TIMESTAMP)"
+
+    def unnest_json(self, expr: str, path: str, alias: str) -> tuple[str, str]:
+        return (f"unnest(json_extract({expr}, '{path}[*]')) WITH ORDINALITY AS {alias}_u({alias}, {alias}_pos)",
+                f"({alias}_pos - 1)")
+
+    def quantile(self, expr: str, fraction: float) -> str:
+        return f"quantile_cont({expr}, {fraction})"
+
+    def seconds_between(self, start: str, end: str) -> str:
+        return f"date_diff('millisecond', {start}, {end}) / 1000.0"
+
+    def unnest_array(self, expr: str, alias: str) -> str:
+        return f"unnest({expr}) AS {alias}_u({alias})"
+
+    def top_values(self, value: str, count: str, k: int) -> str:
+        return f"list({value} ORDER BY {count} DESC, {value})[1:{k}]"
+
+
+class BigQueryDialect(Dialect):
+    name = "bigquery"
+    types = {"string": "STRING", "int": "INT64", "float": "FLOAT64", "bool": "BOOL", "date": "DATE",
+             "timestamp": "TIMESTAMP", "json": "JSON", "string[]": "ARRAY<STRING>"}
+
+    def __init__(self, project: str, dataset: str) -> None:
+        self.dataset_ref = f"{project}.{dataset}"
+
+    def table(self, name: str) -> str:
+        return f"`{self.dataset_ref}.{name}`"
+
+    def param(self, name: str) -> str:
+        return f"@{name}"
+
+    def json_str(self, expr: str, path: str) -> str:
+        return f"JSON_VALUE({expr}, '{path}')"
+
+    def unnest_json(self, expr: str, path: str, alias: str) -> tuple[str, str]:
+        return f"UNNEST(JSON_QUERY_ARRAY({expr}, '{path}')) AS {alias} WITH OFFSET AS {alias}_pos", f"{alias}_pos"
+
+    def quantile(self, expr: str, fraction: float) -> str:
+        return f"APPROX_QUANTILES({expr}, 100)[OFFSET({round(fraction * 100)})]"
+
+    def seconds_between(self, start: str, end: str) -> str:
+        return f"TIMESTAMP_DIFF({end}, {start}, MILLISECOND) / 1000.0"
+
+    def unnest_array(self, expr: str, alias: str) -> str:
+        return f"UNNEST({expr}) AS {alias}"
+
+    def top_values(self, value: str, count: str, k: int) -> str:
+        return f"ARRAY_AGG({value} ORDER BY {count} DESC, {value} LIMIT {k})"
+
+    def create_table(self, table: Table) -> str:
+        sql = super().create_table(table)
+        if table.partition_column:
+            sql += f" PARTITION BY {table.partition_column}"
+        if table.cluster_by:
+            sql += f" CLUSTER BY {', '.join(table.cluster_by)}"
+        return sql

@@ -1,0 +1,87 @@
+"""Every warehouse table, declared once in neutral types; each dialect maps the types to its own names.
+
+All analysis tables are partitioned by `session_date` (the UTC date of `ended_at`), so replacing a day is one
+DELETE plus one INSERT in a transaction on either backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PARTITION_COLUMN = "session_date"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (name, neutral type): string, int, float, bool, date, timestamp, json, string[]
+    partition_column: str | None = PARTITION_COLUMN
+    cluster_by: tuple[str, ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        return [name for name, _ in self.columns]
+
+
+RAW_SESSIONS = Table(
+    "raw_sessions",
+    (
+        ("session_id", "string"), ("session_date", "date"), ("started_at", "timestamp"), ("ended_at", "timestamp"),
+        ("schema_version", "int"), ("agent_name", "string"), ("agent_version", "string"),
+        ("participant_email", "string"), ("participant_company", "string"),
+        ("message_id", "string"), ("published_at", "timestamp"), ("ingested_at", "timestamp"), ("payload", "json"),
+    ),
+    cluster_by=("session_id",),
+)
+
+RAW_SESSIONS_REJECTED = Table(
+    "raw_sessions_rejected",
+    (
+        ("message_id", "string"), ("received_at", "timestamp"), ("received_date", "date"),
+        ("attributes", "json"), ("raw_text", "string"), ("error", "string"),
+    ),
+    partition_column="received_date",
+)
+
+SESSION_TRANSCRIPTS = Table(
+    "session_transcripts",
+    (
+        ("session_id", "string"), ("session_date", "date"), ("turn_index", "int"), ("item_id", "string"),
+        ("role", "string"), ("text", "string"), ("created_at", "timestamp"), ("interrupted", "bool"),
+        ("e2e_latency", "float"), ("llm_node_ttft", "float"), ("tts_node_ttfb", "float"),
+        ("end_of_turn_delay", "float"), ("transcription_delay", "float"),
+    ),
+    cluster_by=("session_id",),
+)
+
+SESSION_SIGNALS = Table(
+    "session_signals",
+    (
+        ("session_id", "string"), ("session_date", "date"), ("team_size", "int"), ("integrations", "string[]"),
+        ("competitors", "string[]"), ("urgency", "string"), ("use_cases", "string[]"), ("decision_maker", "bool"),
+        ("budget_mentioned", "bool"), ("meeting_booked", "bool"),
+    ),
+    cluster_by=("session_id",),
+)
+
+LEAD_SCORES = Table(
+    "lead_scores",
+    (
+        ("session_id", "string"), ("session_date", "date"), ("lead_score", "int"), ("lead_tier", "string"),
+        ("reasons", "string[]"), ("scorer", "string"),
+    ),
+    cluster_by=("session_id",),
+)
+
+DAILY_KPIS = Table(
+    "daily_kpis",
+    (
+        ("session_date", "date"), ("sessions", "int"), ("median_duration_s", "float"), ("hot_leads", "int"),
+        ("warm_leads", "int"), ("cold_leads", "int"), ("meeting_booked_rate", "float"),
+        ("e2e_latency_p50", "float"), ("e2e_latency_p95", "float"),
+        ("top_integrations", "string[]"), ("top_competitors", "string[]"),
+    ),
+)
+
+ALL_TABLES = (RAW_SESSIONS, RAW_SESSIONS_REJECTED, SESSION_TRANSCRIPTS, SESSION_SIGNALS, LEAD_SCORES, DAILY_KPIS)
+TABLES = {table.name: table for table in ALL_TABLES}
