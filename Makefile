@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install manifest demo test dev emulators emulators-stop bench clean
 

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
 
+from agent.commands import register as register_agent_commands
 from agent.settings import load_settings
 
 
@@ -79,6 +80,24 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipeline.ingest import ensure_subscription, ingest
+    from pipeline.resources import warehouse_from_env
+
+    settings = load_settings()
+    warehouse = warehouse_from_env().get()
+    warehouse.ensure_tables()
+    if args.create_subscription:
+        ensure_subscription(settings)
+    result = ingest(settings, warehouse, max_messages=args.max_messages, batch_size=args.batch_size,
+                    time_budget_s=args.time_budget, on_batch=lambda r: print(
+                        f"  batch {r.batches}: {r.pulled} pulled, {r.sessions} sessions, {r.rejected} rejected",
+                        file=sys.stderr))
+    print(f"ingested {result.sessions} sessions, rejected {result.rejected}, from {result.pulled} messages "
+          f"in {result.batches} batches; days: {', '.join(sorted(result.session_dates)) or '-'}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
@@ -113,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation = commands.add_parser("eval", help="score the signal rules and tiers against labelled calls")
     evaluation.add_argument("file", type=Path, help="labelled .jsonl (id, transcript, labels)")
     evaluation.set_defaults(func=cmd_eval)
+
+    ingest = commands.add_parser("ingest", help="pull session payloads from Pub/Sub into the raw table",
+                                 description="Pull from VA_PUBSUB_SUBSCRIPTION until it is empty (or a limit is hit); "
+                                 "each batch is written in one transaction, then acknowledged.")
+    ingest.add_argument("--max-messages", type=int, default=100_000, help="stop after this many messages")
+    ingest.add_argument("--batch-size", type=int, default=1_000, help="messages per pull and per write")
+    ingest.add_argument("--time-budget", type=float, default=3600.0, help="stop after this many seconds")
+    ingest.add_argument("--create-subscription", action="store_true",
+                        help="create the topic and subscription first if missing (emulators, development)")
+    ingest.set_defaults(func=cmd_ingest)
+
+    register_agent_commands(commands)
 
     query = commands.add_parser("query", help="run a SQL query against the configured warehouse and print the rows")
     query.add_argument("sql")

@@ -34,6 +34,7 @@ def materialize_range(instance: dg.DagsterInstance, first: str, last: str) -> dg
     job = defs.resolve_job_def("analytics_job")
     return job.execute_in_process(
         instance=instance,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
     )
 

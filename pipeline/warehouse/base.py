@@ -42,7 +42,7 @@ class Warehouse(ABC):
     def run_transaction(
         self, statements: list[str], params: Mapping[str, Any] | None = None, staged: Mapping[str, pa.Table] | None = None
     ) -> None:
-        """Run statements atomically. `staged` names Arrow tables the statements may select from (as `staged_<name>`)."""
+        """Run statements atomically. `staged` names Arrow tables the statements select from (see `staged_table`)."""
 
     def ensure_tables(self) -> None:
         self.run_transaction([self.dialect.create_table(table) for table in ALL_TABLES])
@@ -81,27 +81,43 @@ class Warehouse(ABC):
         )
         return rows.num_rows
 
+    def staged_table(self, name: str) -> str:
+        """How statements refer to the Arrow table passed to `run_transaction` as `staged[name]`."""
+        return f"staged_{name}"
+
+    def _select_staged(self, table: Table, staged_name: str) -> str:
+        columns = ", ".join(f"{self.dialect.from_staged(name, kind)} AS {name}" for name, kind in table.columns)
+        return f"SELECT {columns} FROM {self.staged_table(staged_name)}"
+
     def _insert_staged(self, table: Table, staged_name: str) -> str:
         columns = ", ".join(table.column_names)
-        return f"INSERT INTO {self.dialect.table(table.name)} ({columns}) SELECT {columns} FROM staged_{staged_name}"
+        return f"INSERT INTO {self.dialect.table(table.name)} ({columns}) {self._select_staged(table, staged_name)}"
 
     def land_raw(self, sessions: pa.Table, rejects: pa.Table) -> None:
         """Land one batch of messages in a single transaction: valid sessions merged into `raw_sessions` (one row
-        per session_id, the latest `ended_at` then the latest `published_at` wins) and rejects appended."""
+        per session_id, the latest `ended_at` then the latest `published_at` wins) and rejects merged on
+        `message_id`, so a redelivered batch changes nothing."""
         raw = self.dialect.table(RAW_SESSIONS.name)
         columns = RAW_SESSIONS.column_names
         newest_first = "ORDER BY ended_at DESC, published_at DESC, message_id DESC"
         merge = (
             f"MERGE INTO {raw} AS target USING ("
-            f"SELECT * FROM staged_sessions QUALIFY ROW_NUMBER() OVER (PARTITION BY session_id {newest_first}) = 1"
+            f"SELECT * FROM ({self._select_staged(RAW_SESSIONS, 'sessions')}) AS staged "
+            f"WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY session_id {newest_first}) = 1"
             f") AS source ON target.session_id = source.session_id "
             f"WHEN MATCHED AND (source.ended_at > target.ended_at OR (source.ended_at = target.ended_at "
             f"AND source.published_at > target.published_at)) THEN UPDATE SET "
             + ", ".join(f"{c} = source.{c}" for c in columns if c != "session_id")
             + f" WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}) VALUES ({', '.join('source.' + c for c in columns)})"
         )
-        statements = [merge] if sessions.num_rows else []
-        if rejects.num_rows:
-            statements.append(self._insert_staged(RAW_SESSIONS_REJECTED, "rejects"))
+        rejected = self.dialect.table(RAW_SESSIONS_REJECTED.name)
+        reject_columns = RAW_SESSIONS_REJECTED.column_names
+        merge_rejects = (
+            f"MERGE INTO {rejected} AS target USING (SELECT * FROM ({self._select_staged(RAW_SESSIONS_REJECTED, 'rejects')})"
+            f" AS staged WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY message_id ORDER BY received_at) = 1) AS source"
+            f" ON target.message_id = source.message_id WHEN NOT MATCHED THEN INSERT ({', '.join(reject_columns)})"
+            f" VALUES ({', '.join('source.' + c for c in reject_columns)})"
+        )
+        statements = ([merge] if sessions.num_rows else []) + ([merge_rejects] if rejects.num_rows else [])
         if statements:
             self.run_transaction(statements, staged={"sessions": sessions, "rejects": rejects})

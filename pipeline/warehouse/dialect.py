@@ -50,6 +50,10 @@ class Dialect:
         """Aggregate: the `k` values with the highest `count`, ties broken by value, as an array."""
         raise NotImplementedError
 
+    def from_staged(self, column: str, kind: str) -> str:
+        """Staged Arrow data carries JSON as text; this turns it back into the column's type."""
+        return column
+
     def create_table(self, table: Table) -> str:
         columns = ", ".join(f"{name} {self.types[kind]}" for name, kind in table.columns)
         return f"CREATE TABLE IF NOT EXISTS {self.table(table.name)} ({columns})"
@@ -111,6 +115,9 @@ class BigQueryDialect(Dialect):
 
     def json_str(self, expr: str, path: str) -> str:
         return f"JSON_VALUE({expr}, '{path}')"
+
+    def from_staged(self, column: str, kind: str) -> str:
+        return f"PARSE_JSON({column})" if kind == "json" else column
 
     def unnest_json(self, expr: str, path: str, alias: str) -> tuple[str, str]:
         return f"UNNEST(JSON_QUERY_ARRAY({expr}, '{path}')) AS {alias} WITH OFFSET AS {alias}_pos", f"{alias}_pos"

@@ -1,0 +1,90 @@
+"""Pull-path ingestion: Pub/Sub subscription -> `raw_sessions` / `raw_sessions_rejected`, exactly once in effect.
+
+Each pulled batch is validated, written in ONE warehouse transaction (sessions merged on `session_id`, rejects
+merged on `message_id`), and only then acknowledged. A crash before the acknowledgement means redelivery, and
+the merges make the second write a no-op; a failed write acknowledges nothing, so the messages come back.
+Shared by the Dagster sensor and `voice-analytics ingest`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from google.api_core import exceptions as gexc
+from google.cloud import pubsub_v1
+
+from agent.settings import Settings
+from pipeline.landing import Message, land_batch
+from pipeline.warehouse import Warehouse
+
+ACK_DEADLINE_S = 120  # longer than any single batch write, so messages are not redelivered mid-write
+PULL_TIMEOUT_S = 5.0
+
+
+@dataclass
+class IngestResult:
+    pulled: int = 0
+    sessions: int = 0
+    rejected: int = 0
+    batches: int = 0
+    session_dates: set[str] = field(default_factory=set)
+
+
+def ensure_subscription(settings: Settings) -> None:
+    """Create the topic and pull subscription if missing (local emulators; production uses infra/)."""
+    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+    try:
+        publisher.create_topic(request={"name": settings.pubsub_topic_path})
+    except gexc.AlreadyExists:
+        pass
+    try:
+        subscriber.create_subscription(request={
+            "name": settings.pubsub_subscription_path, "topic": settings.pubsub_topic_path,
+            "ack_deadline_seconds": ACK_DEADLINE_S,
+        })
+    except gexc.AlreadyExists:
+        pass
+    finally:
+        subscriber.close()
+
+
+def ingest(
+    settings: Settings, warehouse: Warehouse, max_messages: int = 10_000, batch_size: int = 1_000,
+    time_budget_s: float = 30.0, subscriber: pubsub_v1.SubscriberClient | None = None,
+    on_batch: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Pull until the subscription is empty, `max_messages` were pulled, or the time budget is spent."""
+    own_client = subscriber is None
+    subscriber = subscriber or pubsub_v1.SubscriberClient()
+    result, deadline = IngestResult(), time.monotonic() + time_budget_s
+    try:
+        while result.pulled < max_messages and time.monotonic() < deadline:
+            try:
+                received = subscriber.pull(
+                    request={"subscription": settings.pubsub_subscription_path,
+                             "max_messages": min(batch_size, max_messages - result.pulled)},
+                    timeout=PULL_TIMEOUT_S,
+                ).received_messages
+            except gexc.DeadlineExceeded:  # an empty subscription can hold a pull open until its deadline
+                break
+            if not received:
+                break
+            messages = [Message(r.message.data, r.message.message_id, r.message.publish_time,
+                                dict(r.message.attributes)) for r in received]
+            batch = land_batch(messages)
+            warehouse.land_raw(batch.sessions, batch.rejects)  # raises -> nothing acknowledged
+            subscriber.acknowledge(request={"subscription": settings.pubsub_subscription_path,
+                                            "ack_ids": [r.ack_id for r in received]})
+            result.pulled += len(received)
+            result.sessions += batch.sessions.num_rows
+            result.rejected += batch.rejects.num_rows
+            result.batches += 1
+            result.session_dates |= batch.session_dates
+            if on_batch:
+                on_batch(result)
+    finally:
+        if own_client:
+            subscriber.close()
+    return result

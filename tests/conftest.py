@@ -1,0 +1,42 @@
+"""Shared fixtures: an isolated embedded world per test (own DuckDB file, own data dir, no production settings)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from pipeline.generator import generate_sessions
+from pipeline.landing import land_batch, messages_from_payloads
+from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
+DAY = date(2026, 11, 20)
+PRODUCTION_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SALESFORCE_USERNAME", "SLACK_WEBHOOK_URL",
+                        "AMPLITUDE_API_KEY", "VA_WAREHOUSE", "VA_BIGQUERY_ENDPOINT", "PUBSUB_EMULATOR_HOST")
+
+
+@pytest.fixture(autouse=True)
+def embedded_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test starts on the embedded default, writing only under its own tmp_path."""
+    for name in PRODUCTION_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("VA_DUCKDB_PATH", str(tmp_path / "data" / "warehouse.duckdb"))
+    monkeypatch.setenv("VA_SPOOL_DIR", str(tmp_path / "data" / "spool"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    return tmp_path
+
+
+@pytest.fixture
+def duckdb_warehouse(tmp_path: Path) -> DuckDBWarehouse:
+    warehouse = DuckDBWarehouse(tmp_path / "data" / "warehouse.duckdb")
+    warehouse.ensure_tables()
+    return warehouse
+
+
+def land_generated(warehouse, count: int, days: int = 1, seed: int = 7, end: date = DAY) -> list[dict]:
+    payloads = list(generate_sessions(count, days, seed, end))
+    batch = land_batch(messages_from_payloads(payloads, datetime(2026, 11, 21, tzinfo=timezone.utc)))
+    warehouse.land_raw(batch.sessions, batch.rejects)
+    return payloads
