@@ -32,7 +32,7 @@ class IngestResult:
     session_dates: set[str] = field(default_factory=set)
 
 
-def ensure_subscription(settings: Settings) -> None:
+def ensure_subscription(settings: Settings, ack_deadline_s: int = ACK_DEADLINE_S) -> None:
     """Create the topic and pull subscription if missing (local emulators; production uses infra/)."""
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     try:
@@ -42,7 +42,7 @@ def ensure_subscription(settings: Settings) -> None:
     try:
         subscriber.create_subscription(request={
             "name": settings.pubsub_subscription_path, "topic": settings.pubsub_topic_path,
-            "ack_deadline_seconds": ACK_DEADLINE_S,
+            "ack_deadline_seconds": ack_deadline_s,
         })
     except gexc.AlreadyExists:
         pass

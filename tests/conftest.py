@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pubsub_emulator import pubsub_emulator
+
 from pipeline.generator import generate_sessions
 from pipeline.landing import land_batch, messages_from_payloads
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
@@ -26,6 +28,13 @@ def embedded_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.setenv("VA_SPOOL_DIR", str(tmp_path / "data" / "spool"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def pubsub_host() -> str:
+    """Google's Pub/Sub emulator on a free loopback port, shared by the session (tests use their own topics)."""
+    with pubsub_emulator() as host:
+        yield host
 
 
 @pytest.fixture

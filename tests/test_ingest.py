@@ -1,0 +1,124 @@
+"""Pub/Sub -> raw table through the real emulator: exactly one row per session, rejects kept with reasons."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import uuid
+
+import pytest
+from google.cloud import pubsub_v1
+
+from agent.settings import load_settings
+from conftest import DAY
+from pipeline.generator import generate_sessions
+from pipeline.ingest import ensure_subscription, ingest
+
+SQL = "'); DROP TABLE raw_sessions;--"
+REDELIVERY_WAIT_S = 60.0  # bound on waiting for Pub/Sub to redeliver after an ack deadline (10 s) expires
+
+
+@pytest.fixture
+def pubsub(pubsub_host: str, monkeypatch: pytest.MonkeyPatch):
+    """A fresh topic and subscription (10 s ack deadline) on the shared emulator."""
+    suffix = uuid.uuid4().hex[:8]
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_host)
+    monkeypatch.setenv("VA_PUBSUB_TOPIC", f"sessions-{suffix}")
+    monkeypatch.setenv("VA_PUBSUB_SUBSCRIPTION", f"ingest-{suffix}")
+    settings = load_settings()
+    ensure_subscription(settings, ack_deadline_s=10)
+    publisher = pubsub_v1.PublisherClient()
+    yield settings, publisher
+    publisher.stop()
+
+
+def publish(publisher, settings, bodies: list[tuple[bytes, dict]]) -> None:
+    futures = [publisher.publish(settings.pubsub_topic_path, body, **attrs) for body, attrs in bodies]
+    for future in futures:
+        future.result(timeout=30)
+
+
+def malformed_bodies(valid: dict) -> list[tuple[bytes, dict, str]]:
+    """50 bad messages, each with the words its rejection reason must contain."""
+    def variant(**changes) -> bytes:
+        return json.dumps({**valid, **changes}).encode()
+
+    without_id = {k: v for k, v in valid.items() if k != "session_id"}
+    kinds = [
+        (b"{this is not json", {}, "not valid JSON"),
+        (variant(transcript="not a list"), {}, "transcript"),
+        (variant(started_at=12345), {}, "started_at"),
+        (json.dumps(without_id).encode(), {}, "session_id: Field required"),
+        (variant(schema_version=7), {}, "schema_version: unsupported version"),
+        (variant(ended_at="9999-12-31T23:59:59Z"), {}, "ended_at"),
+        (variant(session_id=SQL), {}, "session_id"),
+        (b"\x1f\x8b not really gzip", {"content_encoding": "gzip"}, "not gzip"),
+        (b"[1, 2, 3]", {}, "expected a JSON object"),
+    ]
+    bodies = [kinds[i % len(kinds)] for i in range(49)]
+    huge = gzip.compress(variant(agent_name="x" * 12_000_000), compresslevel=9)
+    bodies.append((huge, {"content_encoding": "gzip"}, "agent_name"))  # 12 MB once decoded
+    return bodies
+
+
+def ingest_until(settings, warehouse, expected_sessions: int) -> None:
+    """Ingest until the raw table holds `expected_sessions` rows, or fail after a bounded wait."""
+    deadline = time.monotonic() + REDELIVERY_WAIT_S
+    while warehouse.scalar("SELECT COUNT(*) FROM raw_sessions") < expected_sessions:
+        assert time.monotonic() < deadline, "messages were not redelivered within the bound"
+        ingest(settings, warehouse, batch_size=250, time_budget_s=10)
+
+
+def test_a_thousand_messages_with_duplicates_and_malformed_ones(pubsub, duckdb_warehouse):
+    settings, publisher = pubsub
+    valid = list(generate_sessions(950, days=2, seed=99, end=DAY))
+    valid[0]["participant"]["metadata"]["company"] = SQL
+    valid[1]["transcript"][1]["text"] = f"our company is {SQL}"
+    bodies = [(json.dumps(p).encode(), {"session_id": p["session_id"]}) for p in valid]
+    bodies += bodies[:200] * 2  # 200 sessions delivered three times
+    bad = malformed_bodies(valid[5])
+    publish(publisher, settings, bodies + [(body, attrs) for body, attrs, _ in bad])
+
+    ingest_until(settings, duckdb_warehouse, 950)
+    ingest(settings, duckdb_warehouse, time_budget_s=10)  # drain what is left (the rejects may come last)
+
+    q = duckdb_warehouse.scalar
+    assert q("SELECT COUNT(*) FROM raw_sessions") == 950
+    stored = set(duckdb_warehouse.query("SELECT session_id FROM raw_sessions").column("session_id").to_pylist())
+    assert stored == {p["session_id"] for p in valid}
+    errors = duckdb_warehouse.query("SELECT error FROM raw_sessions_rejected").column("error").to_pylist()
+    assert len(errors) == 50
+    for _, _, reason in bad:
+        assert any(reason in error for error in errors), reason
+    assert q("SELECT participant_company FROM raw_sessions WHERE session_id = $id", {"id": valid[0]["session_id"]}) == SQL
+    assert q("SELECT COUNT(*) FROM raw_sessions_rejected WHERE raw_text LIKE '%DROP TABLE raw_sessions%'") >= 1
+    leftover = ingest(settings, duckdb_warehouse, time_budget_s=15)  # past the 10 s ack deadline
+    assert leftover.pulled == 0, "messages were left unacknowledged and came back"
+
+
+class CrashAfterWrite(pubsub_v1.SubscriberClient):
+    """A subscriber that dies between the committed write and the acknowledgement (fault injection)."""
+
+    def acknowledge(self, *args, **kwargs):
+        raise RuntimeError("process killed before acknowledging")
+
+
+def test_a_crash_between_write_and_ack_neither_duplicates_nor_loses(pubsub, duckdb_warehouse):
+    settings, publisher = pubsub
+    valid = list(generate_sessions(300, seed=5, end=DAY))
+    publish(publisher, settings, [(json.dumps(p).encode(), {}) for p in valid])
+    crashing = CrashAfterWrite()
+    with pytest.raises(RuntimeError, match="before acknowledging"):
+        ingest(settings, duckdb_warehouse, batch_size=300, subscriber=crashing)
+    crashing.close()
+    written_before_crash = duckdb_warehouse.scalar("SELECT COUNT(*) FROM raw_sessions")
+    assert written_before_crash > 0
+
+    pulled_after_crash = 0  # reaches 300 only once the unacknowledged batch has been redelivered
+    deadline = time.monotonic() + REDELIVERY_WAIT_S
+    while pulled_after_crash < 300:
+        assert time.monotonic() < deadline, "the unacknowledged batch was not redelivered within the bound"
+        pulled_after_crash += ingest(settings, duckdb_warehouse, time_budget_s=10).pulled
+    assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM raw_sessions") == 300
+    assert duckdb_warehouse.scalar("SELECT COUNT(DISTINCT session_id) FROM raw_sessions") == 300
