@@ -5,6 +5,7 @@ from dagster_dbt import DbtCliResource
 
 from assets.dbt import voice_analytics_dbt
 from assets.kpis import daily_kpis
+from assets.metrics import session_metrics
 from assets.raw import raw_sessions
 from assets.scores import lead_scores
 from assets.signals import session_signals
@@ -20,7 +21,7 @@ analytics_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[raw_sessions, session_transcripts, session_signals, lead_scores, daily_kpis, voice_analytics_dbt],
+    assets=[raw_sessions, session_transcripts, session_signals, session_metrics, lead_scores, daily_kpis, voice_analytics_dbt],
     jobs=[analytics_job],
     resources={"warehouse": warehouse_from_env(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
     # The embedded DuckDB file takes one writer at a time; steps run in order inside one process.

@@ -44,6 +44,61 @@ WHERE r.session_date = {d.param('day')} AND NOT COALESCE({d.json_bool('call', '$
 ORDER BY r.session_id, {index}"""
 
 
+# livekit is known to report end-of-turn and other delays of minutes after long silences; such values are
+# dropped from the percentiles and counted instead.
+LATENCY_OUTLIER_S = 60
+USAGE_FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "audio_seconds", "characters")
+
+
+def session_metrics(d: Dialect) -> str:
+    """Per-session duration, turns, latency percentiles (outliers dropped and counted) and tool calls."""
+    day = d.param("day")
+
+    def kept(column: str) -> str:
+        return f"CASE WHEN {column} <= {LATENCY_OUTLIER_S} THEN {column} END"
+
+    calls, _ = d.unnest_json("r.payload", "$.tool_calls", "call")
+    return f"""
+WITH turns AS (
+  SELECT session_id, COUNT(*) AS turns, SUM(CASE WHEN role = 'user' THEN 1 ELSE 0 END) AS user_turns,
+         SUM(CASE WHEN interrupted THEN 1 ELSE 0 END) AS interruptions,
+         {d.quantile(kept('e2e_latency'), 0.5)} AS e2e_latency_p50, {d.quantile(kept('e2e_latency'), 0.95)} AS e2e_latency_p95,
+         MAX({kept('e2e_latency')}) AS e2e_latency_max,
+         {d.quantile(kept('llm_node_ttft'), 0.5)} AS llm_ttft_p50, {d.quantile(kept('llm_node_ttft'), 0.95)} AS llm_ttft_p95,
+         {d.quantile(kept('end_of_turn_delay'), 0.95)} AS end_of_turn_delay_p95,
+         SUM(CASE WHEN e2e_latency > {LATENCY_OUTLIER_S} OR llm_node_ttft > {LATENCY_OUTLIER_S}
+                  OR end_of_turn_delay > {LATENCY_OUTLIER_S} THEN 1 ELSE 0 END) AS latency_outliers
+  FROM {d.table('session_transcripts')} WHERE session_date = {day} GROUP BY session_id
+), tools AS (
+  SELECT r.session_id, COUNT(*) AS tool_calls,
+         SUM(CASE WHEN COALESCE({d.json_bool('call', '$.is_error')}, FALSE) THEN 1 ELSE 0 END) AS tool_errors
+  FROM {d.table('raw_sessions')} AS r, {calls} WHERE r.session_date = {day} GROUP BY r.session_id
+)
+SELECT r.session_id, r.session_date, {d.seconds_between('r.started_at', 'r.ended_at')} AS duration_s,
+       COALESCE(t.turns, 0) AS turns, COALESCE(t.user_turns, 0) AS user_turns,
+       COALESCE(t.interruptions, 0) AS interruptions, t.e2e_latency_p50, t.e2e_latency_p95, t.e2e_latency_max,
+       t.llm_ttft_p50, t.llm_ttft_p95, t.end_of_turn_delay_p95, COALESCE(t.latency_outliers, 0) AS latency_outliers,
+       COALESCE(c.tool_calls, 0) AS tool_calls, COALESCE(c.tool_errors, 0) AS tool_errors
+FROM {d.table('raw_sessions')} AS r
+LEFT JOIN turns AS t ON t.session_id = r.session_id
+LEFT JOIN tools AS c ON c.session_id = r.session_id
+WHERE r.session_date = {day}
+ORDER BY r.session_id"""
+
+
+def usage_items(d: Dialect) -> str:
+    """Usage per session and model, summed, for the cost functions."""
+    items, _ = d.unnest_json("r.payload", "$.usage", "u")
+    sums = ",\n       ".join(f"SUM(COALESCE({d.json_float('u', '$.' + f)}, 0)) AS {f}" for f in USAGE_FIELDS)
+    return f"""
+SELECT r.session_id, {d.json_str('u', '$.kind')} AS kind, {d.json_str('u', '$.provider')} AS provider,
+       {d.json_str('u', '$.model')} AS model,
+       {sums}
+FROM {d.table('raw_sessions')} AS r, {items} WHERE r.session_date = {d.param('day')}
+GROUP BY r.session_id, kind, provider, model
+ORDER BY r.session_id"""
+
+
 def participant_metadata(d: Dialect) -> str:
     return f"""
 SELECT session_id, {d.json_str('payload', '$.participant.metadata.company')} AS company,
@@ -65,15 +120,17 @@ def daily_kpis(d: Dialect) -> str:
                 f"FROM {d.table('session_signals')} AS g, {unnested} WHERE g.session_date = {day} GROUP BY name) AS t)")
     return f"""
 WITH calls AS (
-  SELECT r.session_id, {d.seconds_between('r.started_at', 'r.ended_at')} AS duration_s, l.lead_tier, g.meeting_booked
+  SELECT r.session_id, {d.seconds_between('r.started_at', 'r.ended_at')} AS duration_s, l.lead_tier, g.meeting_booked,
+         m.voice_cost_usd
   FROM {d.table('raw_sessions')} AS r
+  LEFT JOIN {d.table('session_metrics')} AS m ON m.session_id = r.session_id AND m.session_date = r.session_date
   LEFT JOIN {d.table('lead_scores')} AS l ON l.session_id = r.session_id AND l.session_date = r.session_date
   LEFT JOIN {d.table('session_signals')} AS g ON g.session_id = r.session_id AND g.session_date = r.session_date
   WHERE r.session_date = {day}
 ), latency AS (
   SELECT {d.quantile('e2e_latency', 0.5)} AS p50, {d.quantile('e2e_latency', 0.95)} AS p95
   FROM {d.table('session_transcripts')}
-  WHERE session_date = {day} AND role = 'assistant' AND e2e_latency IS NOT NULL
+  WHERE session_date = {day} AND role = 'assistant' AND e2e_latency <= {LATENCY_OUTLIER_S}
 )
 SELECT {day} AS session_date, COUNT(*) AS sessions, {d.quantile('duration_s', 0.5)} AS median_duration_s,
        SUM(CASE WHEN lead_tier = 'hot' THEN 1 ELSE 0 END) AS hot_leads,
@@ -81,5 +138,6 @@ SELECT {day} AS session_date, COUNT(*) AS sessions, {d.quantile('duration_s', 0.
        SUM(CASE WHEN lead_tier = 'cold' THEN 1 ELSE 0 END) AS cold_leads,
        AVG(CASE WHEN meeting_booked THEN 1.0 ELSE 0.0 END) AS meeting_booked_rate,
        (SELECT p50 FROM latency) AS e2e_latency_p50, (SELECT p95 FROM latency) AS e2e_latency_p95,
+       SUM(voice_cost_usd) AS voice_cost_usd, AVG(voice_cost_usd) AS cost_per_call_usd,
        {top('integrations')} AS top_integrations, {top('competitors')} AS top_competitors
 FROM calls"""

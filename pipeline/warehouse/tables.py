@@ -64,6 +64,21 @@ SESSION_SIGNALS = Table(
     cluster_by=("session_id",),
 )
 
+SESSION_METRICS = Table(
+    "session_metrics",
+    (
+        ("session_id", "string"), ("session_date", "date"), ("duration_s", "float"), ("turns", "int"),
+        ("user_turns", "int"), ("interruptions", "int"),
+        ("e2e_latency_p50", "float"), ("e2e_latency_p95", "float"), ("e2e_latency_max", "float"),
+        ("llm_ttft_p50", "float"), ("llm_ttft_p95", "float"), ("end_of_turn_delay_p95", "float"),
+        ("latency_outliers", "int"), ("tool_calls", "int"), ("tool_errors", "int"),
+        ("llm_input_tokens", "int"), ("llm_cached_input_tokens", "int"), ("llm_output_tokens", "int"),
+        ("stt_audio_seconds", "float"), ("tts_characters", "int"), ("voice_cost_usd", "float"),
+        ("unpriced_usage", "string[]"),
+    ),
+    cluster_by=("session_id",),
+)
+
 LEAD_SCORES = Table(
     "lead_scores",
     (
@@ -78,10 +93,11 @@ DAILY_KPIS = Table(
     (
         ("session_date", "date"), ("sessions", "int"), ("median_duration_s", "float"), ("hot_leads", "int"),
         ("warm_leads", "int"), ("cold_leads", "int"), ("meeting_booked_rate", "float"),
-        ("e2e_latency_p50", "float"), ("e2e_latency_p95", "float"),
-        ("top_integrations", "string[]"), ("top_competitors", "string[]"),
+        ("e2e_latency_p50", "float"), ("e2e_latency_p95", "float"), ("voice_cost_usd", "float"),
+        ("cost_per_call_usd", "float"), ("top_integrations", "string[]"), ("top_competitors", "string[]"),
     ),
 )
 
-ALL_TABLES = (RAW_SESSIONS, RAW_SESSIONS_REJECTED, SESSION_TRANSCRIPTS, SESSION_SIGNALS, LEAD_SCORES, DAILY_KPIS)
+ALL_TABLES = (RAW_SESSIONS, RAW_SESSIONS_REJECTED, SESSION_TRANSCRIPTS, SESSION_SIGNALS, SESSION_METRICS, LEAD_SCORES,
+              DAILY_KPIS)
 TABLES = {table.name: table for table in ALL_TABLES}
