@@ -36,6 +36,8 @@ class Settings:
     pubsub_subscription: str = field(default_factory=lambda: _env("VA_PUBSUB_SUBSCRIPTION", "voice-sessions-ingest"))
     spool_dir: Path = field(default_factory=lambda: _env_path("VA_SPOOL_DIR", PROJECT_ROOT / "data" / "spool"))
     export_timeout_s: float = field(default_factory=lambda: float(_env("VA_EXPORT_TIMEOUT_S", "5")))
+    offpeak_cron: str = field(default_factory=lambda: _env("VA_OFFPEAK_CRON", "0 2 * * *"))
+    schedule_timezone: str = field(default_factory=lambda: _env("VA_SCHEDULE_TIMEZONE", "UTC"))
     partitions_start: str = field(default_factory=lambda: _env("VA_PARTITIONS_START", "2026-01-01"))
     openai_api_key: str = field(default_factory=lambda: _env("OPENAI_API_KEY"), repr=False)
     openai_base_url: str = field(default_factory=lambda: _env("OPENAI_BASE_URL"))

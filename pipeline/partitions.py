@@ -1,15 +1,14 @@
-"""The one partitioning every asset shares: a day of sessions by the UTC date of `ended_at`."""
+"""The one partitioning every asset shares: a day of sessions by the UTC date of `ended_at`.
+
+`end_offset=1` makes today's partition exist, so the hourly schedule and the ingest sensor can refresh it while
+the day is still filling; the off-peak run then rebuilds it once complete.
+"""
 
 from __future__ import annotations
-
-from datetime import date
 
 import dagster as dg
 
 from agent.settings import load_settings
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=load_settings().partitions_start, timezone="UTC")
-
-
-def partition_day(context: dg.AssetExecutionContext) -> date:
-    return date.fromisoformat(context.partition_key)
+daily_partitions = dg.DailyPartitionsDefinition(start_date=load_settings().partitions_start, timezone="UTC",
+                                                end_offset=1)

@@ -112,7 +112,8 @@ def signals_for_scoring(d: Dialect) -> str:
 
 
 def daily_kpis(d: Dialect) -> str:
-    """One row for the day: volumes, tier mix, meeting rate, latency and the most-mentioned tools."""
+    """One row for the day: volumes, tier mix, meeting rate, latency, cost and the most-mentioned tools.
+    Float aggregates are rounded: parallel summation order would otherwise change the last bits on a re-run."""
     day = d.param("day")
     def top(column: str) -> str:
         unnested = d.unnest_array(f"g.{column}", "name")
@@ -136,8 +137,8 @@ SELECT {day} AS session_date, COUNT(*) AS sessions, {d.quantile('duration_s', 0.
        SUM(CASE WHEN lead_tier = 'hot' THEN 1 ELSE 0 END) AS hot_leads,
        SUM(CASE WHEN lead_tier = 'warm' THEN 1 ELSE 0 END) AS warm_leads,
        SUM(CASE WHEN lead_tier = 'cold' THEN 1 ELSE 0 END) AS cold_leads,
-       AVG(CASE WHEN meeting_booked THEN 1.0 ELSE 0.0 END) AS meeting_booked_rate,
+       ROUND(AVG(CASE WHEN meeting_booked THEN 1.0 ELSE 0.0 END), 6) AS meeting_booked_rate,
        (SELECT p50 FROM latency) AS e2e_latency_p50, (SELECT p95 FROM latency) AS e2e_latency_p95,
-       SUM(voice_cost_usd) AS voice_cost_usd, AVG(voice_cost_usd) AS cost_per_call_usd,
+       ROUND(SUM(voice_cost_usd), 6) AS voice_cost_usd, ROUND(AVG(voice_cost_usd), 6) AS cost_per_call_usd,
        {top('integrations')} AS top_integrations, {top('competitors')} AS top_competitors
 FROM calls"""

@@ -9,7 +9,7 @@ Tier (the labelling rubric, applied in this order):
   warm  everything else.
 
 Score (0-100), additive points, each with a reason string:
-  +20  clear need                              "need: proposals, quotes"
+  +20  clear need                              "need: proposals, quotes" (or "need: tools named")
   +30  each hot signal                         "team of 45", "urgency: high", "decision maker",
                                                "budget mentioned", "meeting booked"
   +5   a smaller known team (1-9)              "team of 4"
@@ -64,7 +64,7 @@ def score_lead(signals: Signals, metadata: Mapping[str, Any] | None = None, tool
     points, reasons = 0, []
     if need:
         points += NEED_POINTS
-        reasons.append("need: " + ", ".join(signals.use_cases or signals.integrations or signals.competitors))
+        reasons.append("need: " + (", ".join(signals.use_cases) or "tools named"))
     points += HOT_SIGNAL_POINTS * len(hot)
     reasons += hot
     if signals.team_size is not None and signals.team_size < HOT_TEAM_SIZE:

@@ -1,0 +1,39 @@
+"""Off-peak and intraday schedules.
+
+Plain `@dg.schedule`s with a cron and an execution timezone, both configurable (`build_schedule_from_partitioned_job`
+rejects a timezone). Partitions are UTC days whatever the schedule's timezone: the off-peak run takes the last
+complete UTC day at its tick, the hourly one the current UTC day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import dagster as dg
+
+from agent.settings import load_settings
+from pipeline.jobs import analytics_job, intraday_job
+
+settings = load_settings()
+
+
+def offpeak_partition(scheduled: datetime) -> str:
+    return (scheduled.astimezone(timezone.utc).date() - timedelta(days=1)).isoformat()
+
+
+def today_partition(scheduled: datetime) -> str:
+    return scheduled.astimezone(timezone.utc).date().isoformat()
+
+
+@dg.schedule(cron_schedule=settings.offpeak_cron, execution_timezone=settings.schedule_timezone, job=analytics_job,
+             description="Yesterday's (UTC) partition of everything, off-peak.")
+def offpeak_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    day = offpeak_partition(context.scheduled_execution_time)
+    return dg.RunRequest(partition_key=day, run_key=f"offpeak-{day}")
+
+
+@dg.schedule(cron_schedule="15 * * * *", execution_timezone=settings.schedule_timezone, job=intraday_job,
+             description="Today's (UTC) partition of the cheap assets, every hour.")
+def intraday_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    day = today_partition(context.scheduled_execution_time)
+    return dg.RunRequest(partition_key=day, run_key=f"intraday-{context.scheduled_execution_time:%Y%m%dT%H}")
