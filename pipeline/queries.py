@@ -96,7 +96,7 @@ SELECT r.session_id, {d.json_str('u', '$.kind')} AS kind, {d.json_str('u', '$.pr
        {sums}
 FROM {d.table('raw_sessions')} AS r, {items} WHERE r.session_date = {d.param('day')}
 GROUP BY r.session_id, kind, provider, model
-ORDER BY r.session_id"""
+ORDER BY r.session_id, kind, provider, model"""
 
 
 def participant_metadata(d: Dialect) -> str:

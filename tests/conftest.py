@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from bigquery_emulator import bigquery_emulator
 from pubsub_emulator import pubsub_emulator
 
 from pipeline.generator import generate_sessions
@@ -35,6 +37,32 @@ def pubsub_host() -> str:
     """Google's Pub/Sub emulator on a free loopback port, shared by the session (tests use their own topics)."""
     with pubsub_emulator() as host:
         yield host
+
+
+@pytest.fixture(scope="session")
+def bigquery_endpoint() -> str:
+    """The BigQuery emulator's REST endpoint, shared by the session (tests use their own datasets)."""
+    with bigquery_emulator() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def bigquery_warehouse(bigquery_endpoint: str, monkeypatch: pytest.MonkeyPatch):
+    from pipeline.warehouse.bigquery_backend import BigQueryWarehouse
+
+    dataset = f"t_{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("VA_WAREHOUSE", "bigquery")
+    monkeypatch.setenv("VA_BIGQUERY_ENDPOINT", bigquery_endpoint)
+    monkeypatch.setenv("VA_BIGQUERY_DATASET", dataset)
+    warehouse = BigQueryWarehouse("test-project", dataset, bigquery_endpoint)
+    warehouse.ensure_tables()
+    return warehouse
+
+
+@pytest.fixture(params=["duckdb", "bigquery"])
+def warehouse(request: pytest.FixtureRequest):
+    """Each backend in turn, for tests that must hold on both."""
+    return request.getfixturevalue(f"{request.param}_warehouse")
 
 
 @pytest.fixture

@@ -65,3 +65,31 @@ def test_materializations_report_row_counts(duckdb_warehouse, landed):
     }
     assert counts["session_signals"] == len(landed)
     assert counts["daily_kpis"] == 1
+
+
+def materialize_cheap(resource: WarehouseResource, day: str = DAY.isoformat()) -> dg.ExecuteInProcessResult:
+    return defs.resolve_job_def("intraday_job").execute_in_process(partition_key=day, resources={"warehouse": resource})
+
+
+def test_the_python_assets_agree_on_duckdb_and_bigquery(duckdb_warehouse, bigquery_warehouse, bigquery_endpoint):
+    land_generated(duckdb_warehouse, 60, seed=8)
+    land_generated(bigquery_warehouse, 60, seed=8)
+    assert materialize_cheap(WarehouseResource(duckdb_path=str(duckdb_warehouse.path))).success
+    bigquery = WarehouseResource(backend="bigquery", gcp_project="test-project", bigquery_endpoint=bigquery_endpoint,
+                                 bigquery_dataset=bigquery_warehouse.dialect.dataset_ref.split(".")[1])
+    assert materialize_cheap(bigquery).success
+
+    def rows(warehouse, table: str, columns: str) -> list[dict]:
+        key = ", ".join(columns.split(", ")[:2])
+        return warehouse.query(f"SELECT {columns} FROM {warehouse.dialect.table(table)} ORDER BY {key}").to_pylist()
+
+    for table, columns in (
+        ("session_transcripts", "session_id, turn_index, role, text, e2e_latency"),
+        ("session_signals", "session_id, team_size, integrations, competitors, urgency, meeting_booked"),
+        ("session_metrics", "session_id, turns, tool_calls, tool_errors, llm_input_tokens, voice_cost_usd"),
+        ("lead_scores", "session_id, lead_score, lead_tier, reasons"),
+        ("daily_kpis", "session_date, sessions, hot_leads, warm_leads, cold_leads, meeting_booked_rate"),
+    ):
+        expected = rows(duckdb_warehouse, table, columns)
+        assert expected, table
+        assert rows(bigquery_warehouse, table, columns) == expected, table

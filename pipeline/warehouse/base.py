@@ -58,27 +58,18 @@ class Warehouse(ABC):
             {"day": day},
         ))
 
-    def _delete_partition(self, table: Table) -> str:
-        return f"DELETE FROM {self.dialect.table(table.name)} WHERE {table.partition_column} = {self.dialect.param('day')}"
-
     def replace_partition_from_query(
         self, table_name: str, day: date, select_sql: str, params: Mapping[str, Any] | None = None
     ) -> int:
         """Replace one day of `table_name` with the rows of `select_sql`, computed inside the warehouse."""
-        table = TABLES[table_name]
-        columns = ", ".join(table.column_names)
-        self.run_transaction(
-            [self._delete_partition(table), f"INSERT INTO {self.dialect.table(table.name)} ({columns}) {select_sql}"],
-            {"day": day, **(params or {})},
-        )
+        self.run_transaction(self.dialect.replace_partition(TABLES[table_name], select_sql), {"day": day, **(params or {})})
         return self.count_partition(table_name, day)
 
     def replace_partition(self, table_name: str, day: date, rows: pa.Table) -> int:
         """Replace one day of `table_name` with rows computed in Python."""
         table = TABLES[table_name]
-        self.run_transaction(
-            [self._delete_partition(table), self._insert_staged(table, "rows")], {"day": day}, {"rows": rows}
-        )
+        self.run_transaction(self.dialect.replace_partition(table, self._select_staged(table, "rows")), {"day": day},
+                             {"rows": rows})
         return rows.num_rows
 
     def staged_table(self, name: str) -> str:
@@ -89,9 +80,6 @@ class Warehouse(ABC):
         columns = ", ".join(f"{self.dialect.from_staged(name, kind)} AS {name}" for name, kind in table.columns)
         return f"SELECT {columns} FROM {self.staged_table(staged_name)}"
 
-    def _insert_staged(self, table: Table, staged_name: str) -> str:
-        columns = ", ".join(table.column_names)
-        return f"INSERT INTO {self.dialect.table(table.name)} ({columns}) {self._select_staged(table, staged_name)}"
 
     def land_raw(self, sessions: pa.Table, rejects: pa.Table) -> None:
         """Land one batch of messages in a single transaction: valid sessions merged into `raw_sessions` (one row

@@ -8,11 +8,14 @@ With `endpoint` set (tests, `make emulators`) the client talks to a local emulat
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 from datetime import date, datetime
 from typing import Any, Mapping
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
@@ -21,6 +24,8 @@ from pipeline.warehouse.base import Warehouse
 from pipeline.warehouse.dialect import BigQueryDialect
 from pipeline.warehouse.tables import ALL_TABLES
 
+_ARROW_TO_BIGQUERY = {"string": "STRING", "int64": "INT64", "double": "FLOAT64", "bool": "BOOL", "date32[day]": "DATE",
+                      "timestamp[us]": "TIMESTAMP"}
 _SCALAR_TYPES = ((bool, "BOOL"), (int, "INT64"), (float, "FLOAT64"), (datetime, "TIMESTAMP"), (date, "DATE"),
                  (str, "STRING"))
 
@@ -32,6 +37,12 @@ def _parameter(name: str, value: Any) -> bigquery.ScalarQueryParameter | bigquer
         if isinstance(value, python_type):
             return bigquery.ScalarQueryParameter(name, bq_type, value)
     raise TypeError(f"query parameter {name}: unsupported type {type(value).__name__} (value {value!r})")
+
+
+def _schema_field(field: pa.Field) -> bigquery.SchemaField:
+    if pa.types.is_list(field.type):
+        return bigquery.SchemaField(field.name, _ARROW_TO_BIGQUERY[str(field.type.value_type)], mode="REPEATED")
+    return bigquery.SchemaField(field.name, _ARROW_TO_BIGQUERY[str(field.type)])
 
 
 def make_client(project: str, endpoint: str = "", location: str = "US") -> bigquery.Client:
@@ -73,13 +84,24 @@ class BigQueryWarehouse(Warehouse):
         try:
             for name, rows in staged.items():
                 self._stage(name, rows)
-            script = "BEGIN TRANSACTION;\n" + ";\n".join(statements) + ";\nCOMMIT TRANSACTION;"
-            used = {k: v for k, v in (params or {}).items() if f"@{k}" in script}
-            self.client.query(script, job_config=self._job_config(used)).result()
+            # One statement is atomic by itself; several run as a transaction script.
+            sql = statements[0] if len(statements) == 1 else (
+                "BEGIN TRANSACTION;\n" + ";\n".join(statements) + ";\nCOMMIT TRANSACTION;")
+            used = {k: v for k, v in (params or {}).items() if re.search(rf"@{k}\b", sql)}
+            self.client.query(sql, job_config=self._job_config(used)).result()
         finally:
             for name in staged:
                 self.client.delete_table(self._staged_id(name), not_found_ok=True)
 
     def _stage(self, name: str, rows: pa.Table) -> None:
-        config = bigquery.LoadJobConfig(write_disposition="WRITE_TRUNCATE", source_format="PARQUET")
-        self.client.load_table_from_dataframe(rows.to_pandas(), self._staged_id(name), job_config=config).result()
+        """Load Arrow rows as Parquet (no pandas round trip); list inference keeps string[] as ARRAY<STRING>."""
+        buffer = io.BytesIO()
+        pq.write_table(rows, buffer)
+        buffer.seek(0)
+        options = bigquery.ParquetOptions()
+        options.enable_list_inference = True
+        schema = [_schema_field(f) for f in rows.schema]
+        self.client.create_table(bigquery.Table(self._staged_id(name), schema=schema), exists_ok=True)
+        config = bigquery.LoadJobConfig(write_disposition="WRITE_TRUNCATE", source_format="PARQUET",
+                                        parquet_options=options, schema=schema)
+        self.client.load_table_from_file(buffer, self._staged_id(name), job_config=config).result()

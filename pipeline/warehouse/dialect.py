@@ -54,6 +54,12 @@ class Dialect:
         """Staged Arrow data carries JSON as text; this turns it back into the column's type."""
         return column
 
+    def replace_partition(self, table: Table, select_sql: str) -> list[str]:
+        """Statements that atomically swap the `day` partition of `table` for the rows of `select_sql`."""
+        columns = ", ".join(table.column_names)
+        return [f"DELETE FROM {self.table(table.name)} WHERE {table.partition_column} = {self.param('day')}",
+                f"INSERT INTO {self.table(table.name)} ({columns}) {select_sql}"]
+
     def create_table(self, table: Table) -> str:
         columns = ", ".join(f"{name} {self.types[kind]}" for name, kind in table.columns)
         return f"CREATE TABLE IF NOT EXISTS {self.table(table.name)} ({columns})"
@@ -118,6 +124,17 @@ class BigQueryDialect(Dialect):
 
     def from_staged(self, column: str, kind: str) -> str:
         return f"PARSE_JSON({column})" if kind == "json" else column
+
+    def replace_partition(self, table: Table, select_sql: str) -> list[str]:
+        # BigQuery's documented single-statement partition swap: prunes to the partition, needs no script, and
+        # (unlike a BEGIN/COMMIT script) takes query parameters on the emulators too.
+        columns = table.column_names
+        return [
+            f"MERGE {self.table(table.name)} AS target USING ({select_sql}) AS source ON FALSE "
+            f"WHEN NOT MATCHED BY TARGET THEN INSERT ({', '.join(columns)}) "
+            f"VALUES ({', '.join('source.' + c for c in columns)}) "
+            f"WHEN NOT MATCHED BY SOURCE AND target.{table.partition_column} = {self.param('day')} THEN DELETE"
+        ]
 
     def unnest_json(self, expr: str, path: str, alias: str) -> tuple[str, str]:
         return f"UNNEST(JSON_QUERY_ARRAY({expr}, '{path}')) AS {alias} WITH OFFSET AS {alias}_pos", f"{alias}_pos"

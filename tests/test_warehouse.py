@@ -1,0 +1,69 @@
+"""Both warehouse backends (DuckDB, and BigQuery on the emulator): idempotent partition replace, atomic
+failure, dedupe on landing, parameters as data."""
+
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+
+from conftest import DAY, land_generated
+from pipeline.generator import generate_sessions
+from pipeline.landing import Message, land_batch
+from pipeline.warehouse import to_arrow
+from pipeline.warehouse.tables import LEAD_SCORES
+
+
+def score_rows(n: int, tier: str = "warm") -> list[dict]:
+    return [{"session_id": f"s{i}", "session_date": DAY, "lead_score": 50, "lead_tier": tier, "reasons": ["r"],
+             "scorer": "heuristic"} for i in range(n)]
+
+
+def test_replacing_a_partition_twice_keeps_one_copy(warehouse):
+    warehouse.replace_partition("lead_scores", DAY, to_arrow(LEAD_SCORES, score_rows(5)))
+    warehouse.replace_partition("lead_scores", DAY, to_arrow(LEAD_SCORES, score_rows(5)))
+    assert warehouse.count_partition("lead_scores", DAY) == 5
+
+
+def test_replacing_a_partition_leaves_other_days_alone(warehouse):
+    other = [dict(row, session_date=date(2026, 11, 19)) for row in score_rows(3)]
+    warehouse.replace_partition("lead_scores", date(2026, 11, 19), to_arrow(LEAD_SCORES, other))
+    warehouse.replace_partition("lead_scores", DAY, to_arrow(LEAD_SCORES, score_rows(2)))
+    assert warehouse.count_partition("lead_scores", date(2026, 11, 19)) == 3
+
+
+def test_a_failed_replace_keeps_the_old_rows(warehouse):
+    warehouse.replace_partition("lead_scores", DAY, to_arrow(LEAD_SCORES, score_rows(4)))
+    with pytest.raises(Exception, match="no_such_table"):
+        warehouse.replace_partition_from_query("lead_scores", DAY, "SELECT * FROM no_such_table")
+    assert warehouse.count_partition("lead_scores", DAY) == 4
+
+
+def test_landing_the_same_sessions_twice_keeps_one_row_each(warehouse):
+    payloads = land_generated(warehouse, 30)
+    land_generated(warehouse, 30)
+    assert warehouse.scalar(f"SELECT COUNT(*) FROM {warehouse.dialect.table('raw_sessions')}") == len(payloads)
+
+
+def test_the_latest_ended_at_then_the_latest_publish_wins(warehouse):
+    payload = next(generate_sessions(1, seed=4, end=DAY))
+    early = datetime(2026, 11, 21, 1, tzinfo=timezone.utc)
+    late = datetime(2026, 11, 21, 2, tzinfo=timezone.utc)
+    def message(end: str, published: datetime, mid: str) -> Message:
+        return Message(json.dumps(dict(payload, ended_at=end)).encode(), mid, published)
+
+    newer_end = message("2026-11-20T23:59:00Z", early, "m1")
+    older_end_later_publish = message("2026-11-20T23:58:00Z", late, "m2")
+    for batch in ([newer_end], [older_end_later_publish]):
+        landed = land_batch(batch)
+        warehouse.land_raw(landed.sessions, landed.rejects)
+    assert warehouse.scalar(f"SELECT message_id FROM {warehouse.dialect.table('raw_sessions')}") == "m1"
+    same_end_later_publish = message("2026-11-20T23:59:00Z", late, "m3")
+    landed = land_batch([same_end_later_publish])
+    warehouse.land_raw(landed.sessions, landed.rejects)
+    assert warehouse.scalar(f"SELECT message_id FROM {warehouse.dialect.table('raw_sessions')}") == "m3"
+
+
+def test_parameters_carry_sql_as_data(warehouse):
+    hostile = "'); DROP TABLE raw_sessions;--"
+    assert warehouse.scalar(f"SELECT {warehouse.dialect.param('v')} AS v", {"v": hostile}) == hostile
+    assert warehouse.scalar(f"SELECT COUNT(*) FROM {warehouse.dialect.table('raw_sessions')}") == 0
