@@ -34,6 +34,13 @@ dev: manifest
 emulators:
 	bash scripts/emulators.sh start
 
+# Benchmarks print their figures and in-run ratios; they start the emulators they need and stop them after.
+bench: manifest
+	bash scripts/emulators.sh start >/dev/null
+	eval "$$(bash scripts/emulators.sh env)"; \
+	  for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || status=1; done; \
+	  bash scripts/emulators.sh stop; exit $${status:-0}
+
 emulators-stop:
 	bash scripts/emulators.sh stop
 

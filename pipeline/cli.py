@@ -98,6 +98,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ddl(args: argparse.Namespace) -> int:
+    from pipeline.warehouse.tables import ALL_TABLES
+    from pipeline.resources import warehouse_from_env
+
+    dialect = warehouse_from_env().dialect()
+    for table in ALL_TABLES:
+        print(dialect.create_table(table))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
@@ -142,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--create-subscription", action="store_true",
                         help="create the topic and subscription first if missing (emulators, development)")
     ingest.set_defaults(func=cmd_ingest)
+
+    ddl = commands.add_parser("ddl", help="print the CREATE TABLE statements for the configured warehouse",
+                              description="One statement per line, from the same declarations the pipeline uses "
+                              "(infra/setup_gcp.sh feeds them to bq).")
+    ddl.set_defaults(func=cmd_ddl)
 
     register_agent_commands(commands)
 

@@ -21,6 +21,7 @@ from pipeline.warehouse import Warehouse
 
 ACK_DEADLINE_S = 120  # longer than any single batch write, so messages are not redelivered mid-write
 PULL_TIMEOUT_S = 5.0
+ACK_CHUNK = 1_000  # acknowledge requests stay well under Pub/Sub's 512 KB request limit
 
 
 @dataclass
@@ -50,6 +51,21 @@ def ensure_subscription(settings: Settings, ack_deadline_s: int = ACK_DEADLINE_S
         subscriber.close()
 
 
+def _pull_batch(subscriber: pubsub_v1.SubscriberClient, subscription: str, wanted: int) -> list:
+    """Several pulls (one returns at most 1,000 messages, 100 on the emulator) gathered into one write batch."""
+    received: list = []
+    while len(received) < wanted:
+        try:
+            chunk = subscriber.pull(request={"subscription": subscription, "max_messages": min(1_000, wanted - len(received))},
+                                    timeout=PULL_TIMEOUT_S).received_messages
+        except gexc.DeadlineExceeded:  # an empty subscription can hold a pull open until its deadline
+            break
+        if not chunk:
+            break
+        received.extend(chunk)
+    return received
+
+
 def ingest(
     settings: Settings, warehouse: Warehouse, max_messages: int = 10_000, batch_size: int = 1_000,
     time_budget_s: float = 30.0, subscriber: pubsub_v1.SubscriberClient | None = None,
@@ -61,22 +77,17 @@ def ingest(
     result, deadline = IngestResult(), time.monotonic() + time_budget_s
     try:
         while result.pulled < max_messages and time.monotonic() < deadline:
-            try:
-                received = subscriber.pull(
-                    request={"subscription": settings.pubsub_subscription_path,
-                             "max_messages": min(batch_size, max_messages - result.pulled)},
-                    timeout=PULL_TIMEOUT_S,
-                ).received_messages
-            except gexc.DeadlineExceeded:  # an empty subscription can hold a pull open until its deadline
-                break
+            received = _pull_batch(subscriber, settings.pubsub_subscription_path,
+                                   min(batch_size, max_messages - result.pulled))
             if not received:
                 break
             messages = [Message(r.message.data, r.message.message_id, r.message.publish_time,
                                 dict(r.message.attributes)) for r in received]
             batch = land_batch(messages)
             warehouse.land_raw(batch.sessions, batch.rejects)  # raises -> nothing acknowledged
-            subscriber.acknowledge(request={"subscription": settings.pubsub_subscription_path,
-                                            "ack_ids": [r.ack_id for r in received]})
+            for start in range(0, len(received), ACK_CHUNK):
+                subscriber.acknowledge(request={"subscription": settings.pubsub_subscription_path,
+                                                "ack_ids": [r.ack_id for r in received[start:start + ACK_CHUNK]]})
             result.pulled += len(received)
             result.sessions += batch.sessions.num_rows
             result.rejected += batch.rejects.num_rows

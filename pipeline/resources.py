@@ -10,6 +10,7 @@ import dagster as dg
 
 from agent.settings import load_settings
 from pipeline.warehouse import Warehouse
+from pipeline.warehouse.dialect import BigQueryDialect, Dialect, DuckDBDialect
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
 
@@ -20,6 +21,12 @@ class WarehouseResource(dg.ConfigurableResource):
     bigquery_dataset: str = ""
     bigquery_endpoint: str = ""
     bigquery_location: str = "US"
+
+    def dialect(self) -> Dialect:
+        """The SQL dialect alone, without opening a connection or a client."""
+        if self.backend == "bigquery":
+            return BigQueryDialect(self.gcp_project, self.bigquery_dataset)
+        return DuckDBDialect()
 
     def get(self) -> Warehouse:
         if self.backend == "bigquery":
