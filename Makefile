@@ -19,9 +19,12 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 manifest: install
 	cd $(CURDIR) && $(BIN)/dagster-dbt project prepare-and-package --file pipeline/dbt_project.py >/dev/null
 
+# Starts the Pub/Sub emulator when it is installed (the demo falls back to the direct path when it is not).
 demo: manifest
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/voice-analytics demo
+	eval "$$(VA_EMULATORS=pubsub bash scripts/emulators.sh start)"; \
+	  $(BIN)/voice-analytics demo; status=$$?; \
+	  VA_EMULATORS=pubsub bash scripts/emulators.sh stop; exit $$status
 
 test: manifest
 	bash scripts/emulators.sh install

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from livekit.agents import AgentSession
 
+from agent.pubsub_setup import ensure_topic_and_subscription
 from agent.recorder import LocalJobContext, LocalParticipant, LocalRoom, SessionRecorder
 from agent.scripted_llm import Reply, ScriptedLLM, ToolCallSpec
 from agent.settings import Settings, load_settings
@@ -104,29 +105,9 @@ async def run_conversation(conversation: Conversation, settings: Settings, sessi
 
 
 def ensure_emulator_topic(settings: Settings) -> None:
-    """On the emulator, create the topic and its subscription if missing: a topic with no subscription drops
-    what is published to it. Production topics are provisioned elsewhere and left alone."""
-    if not settings.pubsub_emulator_host:
-        return
-    import grpc
-    from google.api_core.exceptions import AlreadyExists
-    from google.cloud import pubsub_v1
-    from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
-
-    from agent.export import publisher
-
-    try:
-        publisher(settings).create_topic(name=settings.pubsub_topic_path, retry=None, timeout=10)
-    except AlreadyExists:
-        pass
-    channel = grpc.insecure_channel(settings.pubsub_emulator_host)
-    subscriber = pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=channel))
-    with subscriber:
-        try:
-            subscriber.create_subscription(name=settings.pubsub_subscription_path, topic=settings.pubsub_topic_path,
-                                           retry=None, timeout=10)
-        except AlreadyExists:
-            pass
+    """On the emulator, create the topic and subscription if missing; production ones are left alone."""
+    if settings.pubsub_emulator_host:
+        ensure_topic_and_subscription(settings)
 
 
 async def _run_all(sessions: int, seed: int, settings: Settings) -> list[str]:

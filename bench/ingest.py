@@ -19,7 +19,8 @@ from google.cloud import pubsub_v1
 
 from agent.settings import load_settings
 from pipeline.generator import generate_sessions
-from pipeline.ingest import ensure_subscription, ingest
+from agent.pubsub_setup import ensure_topic_and_subscription
+from pipeline.ingest import ingest
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
 
@@ -27,7 +28,7 @@ def run(sessions: int, batch_size: int, bodies: list[bytes]) -> tuple[float, flo
     suffix = uuid.uuid4().hex[:8]
     os.environ["VA_PUBSUB_TOPIC"], os.environ["VA_PUBSUB_SUBSCRIPTION"] = f"bench-{suffix}", f"bench-sub-{suffix}"
     settings = load_settings()
-    ensure_subscription(settings)
+    ensure_topic_and_subscription(settings)
     publisher = pubsub_v1.PublisherClient(pubsub_v1.types.BatchSettings(max_messages=1000, max_latency=0.05))
     with tempfile.TemporaryDirectory() as tmp:
         warehouse = DuckDBWarehouse(Path(tmp) / "bench.duckdb")

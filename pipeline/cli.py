@@ -81,14 +81,15 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from pipeline.ingest import ensure_subscription, ingest
+    from agent.pubsub_setup import ensure_topic_and_subscription
+    from pipeline.ingest import ingest
     from pipeline.resources import warehouse_from_env
 
     settings = load_settings()
     warehouse = warehouse_from_env().get()
     warehouse.ensure_tables()
     if args.create_subscription:
-        ensure_subscription(settings)
+        ensure_topic_and_subscription(settings)
     result = ingest(settings, warehouse, max_messages=args.max_messages, batch_size=args.batch_size,
                     time_budget_s=args.time_budget, on_batch=lambda r: print(
                         f"  batch {r.batches}: {r.pulled} pulled, {r.sessions} sessions, {r.rejected} rejected",
@@ -111,7 +112,8 @@ def cmd_ddl(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
-    return run_demo(load_settings(), sessions_per_day=args.sessions_per_day, days=args.days, seed=args.seed)
+    return run_demo(load_settings(), sessions_per_day=args.sessions_per_day, days=args.days, seed=args.seed,
+                    agent_calls=args.agent_calls)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--sessions-per-day", type=int, default=300)
     demo.add_argument("--days", type=int, default=2)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--agent-calls", type=int, default=5,
+                      help="scripted calls through a real AgentSession (only with a Pub/Sub emulator)")
     demo.set_defaults(func=cmd_demo)
 
     generate = commands.add_parser("generate", help="write deterministic synthetic v1 payloads as JSON lines")

@@ -1,11 +1,15 @@
 """`voice-analytics demo`: the whole main job on the embedded default, end to end.
 
-Generate two days of calls, land them in the raw table, materialize every asset of those days through the real
-Dagster definitions (one run for the range, as a backfill would), then print where to look.
+With a Pub/Sub emulator configured (`make demo` starts one), calls take the production path: a few scripted
+calls through a real livekit `AgentSession` with the recorder, plus two days of generated calls, are published
+to Pub/Sub and pulled into the raw table by the same ingest code as the sensor. Without one, generated calls are
+validated and written straight to the raw table. Then every asset of those days is materialized through the
+real Dagster definitions (one run for the range, as a backfill would) and a summary printed.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date, datetime, timedelta, timezone
 
@@ -13,9 +17,15 @@ import dagster as dg
 
 from agent.settings import Settings
 from pipeline.generator import generate_sessions
+from pipeline.ingest import ingest
 from pipeline.landing import land_batch, messages_from_payloads
 from pipeline.resources import warehouse_from_env
 from pipeline.warehouse import Warehouse
+
+
+PUBSUB_HELP = ("Pub/Sub emulator not found: writing sessions straight to the raw table. For the full path install "
+               "it (gcloud components install pubsub-emulator, or Debian/Ubuntu: apt-get install "
+               "google-cloud-cli-pubsub-emulator from Google's apt repository) and run make demo again.")
 
 
 def land_generated(warehouse: Warehouse, sessions: int, days: int, seed: int, end: date) -> set[str]:
@@ -23,6 +33,29 @@ def land_generated(warehouse: Warehouse, sessions: int, days: int, seed: int, en
     batch = land_batch(messages_from_payloads(generate_sessions(sessions, days, seed, end), datetime.now(timezone.utc)))
     warehouse.land_raw(batch.sessions, batch.rejects)
     return batch.session_dates
+
+
+def land_via_pubsub(settings: Settings, warehouse: Warehouse, sessions: int, days: int, seed: int, end: date,
+                    agent_calls: int) -> set[str]:
+    """Real agent calls and generated calls through Pub/Sub, then pulled in until the subscription is empty."""
+    from agent.demo import run_agent_demo
+    from agent.pubsub_setup import ensure_topic_and_subscription
+    from google.cloud import pubsub_v1
+
+    ensure_topic_and_subscription(settings)
+    print(f"Running {agent_calls} scripted calls through a livekit AgentSession with the recorder…", flush=True)
+    run_agent_demo(agent_calls, seed=seed, settings=settings)
+    publisher = pubsub_v1.PublisherClient()
+    futures = [publisher.publish(settings.pubsub_topic_path, json.dumps(p).encode(), session_id=p["session_id"])
+               for p in generate_sessions(sessions, days, seed, end)]
+    for future in futures:
+        future.result(timeout=60)
+    print(f"Published {sessions} generated calls; ingesting from {settings.pubsub_subscription_path}…", flush=True)
+    landed: set[str] = set()
+    while (result := ingest(settings, warehouse, time_budget_s=120)).pulled:
+        landed |= result.session_dates
+        print(f"  ingested {result.sessions} sessions ({result.rejected} rejected)", flush=True)
+    return landed
 
 
 def materialize_range(instance: dg.DagsterInstance, first: str, last: str) -> dg.ExecuteInProcessResult:
@@ -52,9 +85,10 @@ def print_summary(warehouse: Warehouse, first: str, last: str, settings: Setting
     ).to_pylist()
     print("\nday         sessions  hot  warm  cold  meetings  e2e p50/p95 (s)  top integrations", file=out)
     for r in rows:
+        latency = ("n/a (text mode)" if r["e2e_latency_p50"] is None
+                   else f"{r['e2e_latency_p50']:.2f}/{r['e2e_latency_p95']:.2f}")
         print(f"{r['session_date']}  {r['sessions']:>8}  {r['hot_leads']:>3}  {r['warm_leads']:>4}  {r['cold_leads']:>4}"
-              f"  {r['meeting_booked_rate']:>8.0%}  {r['e2e_latency_p50'] or 0:>6.2f}/{r['e2e_latency_p95'] or 0:<6.2f}"
-              f"    {', '.join(r['top_integrations'] or [])}", file=out)
+              f"  {r['meeting_booked_rate']:>8.0%}  {latency:>15}  {', '.join(r['top_integrations'] or [])}", file=out)
     if settings.warehouse == "duckdb":
         print(f"\nWarehouse: {settings.duckdb_path}", file=out)
     print('Query it:  .venv/bin/voice-analytics query "SELECT * FROM fct_sessions ORDER BY lead_score DESC LIMIT 5"',
@@ -62,13 +96,17 @@ def print_summary(warehouse: Warehouse, first: str, last: str, settings: Setting
     print("Open the UI:  make dev   (http://127.0.0.1:3000)", file=out)
 
 
-def run_demo(settings: Settings, sessions_per_day: int = 300, days: int = 2, seed: int = 7) -> int:
+def run_demo(settings: Settings, sessions_per_day: int = 300, days: int = 2, seed: int = 7, agent_calls: int = 5) -> int:
     warehouse = warehouse_from_env().get()
     warehouse.ensure_tables()
     end = datetime.now(timezone.utc).date() - timedelta(days=1)
-    landed = land_generated(warehouse, sessions_per_day * days, days, seed, end)
+    if settings.pubsub_emulator_host:
+        landed = land_via_pubsub(settings, warehouse, sessions_per_day * days, days, seed, end, agent_calls)
+    else:
+        print(PUBSUB_HELP, flush=True)
+        landed = land_generated(warehouse, sessions_per_day * days, days, seed, end)
     first, last = min(landed), max(landed)
-    print(f"Landed {sessions_per_day * days} generated sessions for {first} .. {last}; materializing…", flush=True)
+    print(f"Landed sessions for {first} .. {last}; materializing every asset in one run…", flush=True)
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     result = materialize_range(dg.DagsterInstance.from_config(str(settings.dagster_home)), first, last)
     if not result.success:

@@ -19,7 +19,6 @@ from agent.settings import Settings
 from pipeline.landing import Message, land_batch
 from pipeline.warehouse import Warehouse
 
-ACK_DEADLINE_S = 120  # longer than any single batch write, so messages are not redelivered mid-write
 PULL_TIMEOUT_S = 5.0
 ACK_CHUNK = 1_000  # acknowledge requests stay well under Pub/Sub's 512 KB request limit
 
@@ -31,24 +30,6 @@ class IngestResult:
     rejected: int = 0
     batches: int = 0
     session_dates: set[str] = field(default_factory=set)
-
-
-def ensure_subscription(settings: Settings, ack_deadline_s: int = ACK_DEADLINE_S) -> None:
-    """Create the topic and pull subscription if missing (local emulators; production uses infra/)."""
-    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
-    try:
-        publisher.create_topic(request={"name": settings.pubsub_topic_path})
-    except gexc.AlreadyExists:
-        pass
-    try:
-        subscriber.create_subscription(request={
-            "name": settings.pubsub_subscription_path, "topic": settings.pubsub_topic_path,
-            "ack_deadline_seconds": ack_deadline_s,
-        })
-    except gexc.AlreadyExists:
-        pass
-    finally:
-        subscriber.close()
 
 
 def _pull_batch(subscriber: pubsub_v1.SubscriberClient, subscription: str, wanted: int) -> list:

@@ -10,6 +10,7 @@
 #   eval "$(scripts/emulators.sh start)"     # start and export in the current shell
 #
 # Env: VA_DATA_DIR (default <repo>/data): state goes to $VA_DATA_DIR/emulators.
+#      VA_EMULATORS=pubsub: start only the Pub/Sub emulator (what `make demo` needs).
 #      VA_REQUIRE_PUBSUB=1: a missing Pub/Sub emulator is an error (default: warn, BigQuery only).
 #      VA_PUBSUB_EMULATOR: path of the cloud-pubsub-emulator launcher (default: searched in the usual Cloud SDK
 #                          places and via `gcloud info`); when set, only that path is tried.
@@ -221,6 +222,10 @@ case "$cmd" in
     if [[ "${VA_REQUIRE_PUBSUB:-0}" == "1" ]] && ! find_pubsub_emulator >/dev/null; then
       pubsub_missing "VA_REQUIRE_PUBSUB=1, so this is an error"
       exit 1
+    fi
+    if [[ "${VA_EMULATORS:-all}" == "pubsub" ]]; then  # the demo needs Pub/Sub only
+      pid_alive "$EMU_DIR/pubsub.pid" || start_pubsub || { stop_one pubsub; exit 1; }
+      print_env; exit 0
     fi
     if pid_alive "$EMU_DIR/bigquery.pid" && { pid_alive "$EMU_DIR/pubsub.pid" || ! find_pubsub_emulator >/dev/null; }; then
       log "already running"

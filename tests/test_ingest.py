@@ -13,7 +13,8 @@ from google.cloud import pubsub_v1
 from agent.settings import load_settings
 from conftest import DAY
 from pipeline.generator import generate_sessions
-from pipeline.ingest import ensure_subscription, ingest
+from agent.pubsub_setup import ensure_topic_and_subscription
+from pipeline.ingest import ingest
 
 SQL = "'); DROP TABLE raw_sessions;--"
 REDELIVERY_WAIT_S = 60.0  # bound on waiting for Pub/Sub to redeliver after an ack deadline (10 s) expires
@@ -27,7 +28,7 @@ def pubsub(pubsub_host: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("VA_PUBSUB_TOPIC", f"sessions-{suffix}")
     monkeypatch.setenv("VA_PUBSUB_SUBSCRIPTION", f"ingest-{suffix}")
     settings = load_settings()
-    ensure_subscription(settings, ack_deadline_s=10)
+    ensure_topic_and_subscription(settings, ack_deadline_s=10)
     publisher = pubsub_v1.PublisherClient()
     yield settings, publisher
     publisher.stop()

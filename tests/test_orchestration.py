@@ -107,14 +107,14 @@ def test_the_ingest_sensor_lands_messages_and_requests_each_day_once(pubsub_host
     from google.cloud import pubsub_v1
 
     from agent.settings import load_settings
-    from pipeline.ingest import ensure_subscription
+    from agent.pubsub_setup import ensure_topic_and_subscription
     from pipeline.generator import generate_sessions
 
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_host)
     monkeypatch.setenv("VA_PUBSUB_TOPIC", "sensor-topic")
     monkeypatch.setenv("VA_PUBSUB_SUBSCRIPTION", "sensor-sub")
     settings = load_settings()
-    ensure_subscription(settings)
+    ensure_topic_and_subscription(settings)
     publisher = pubsub_v1.PublisherClient()
     for payload in generate_sessions(50, days=2, seed=3, end=DAY):
         publisher.publish(settings.pubsub_topic_path, json.dumps(payload).encode()).result(timeout=30)

@@ -1,0 +1,8 @@
+"""LLM analysis of calls (issue 6): structured BANT answers scored by a rubric in code, sentiment and sales
+intelligence; redacted before sending, cached by (transcript hash, prompt version, model), batched off-peak.
+
+Modules, one concern each: `config` (models, band, retries), `schema` (what the model returns), `prompt` (the
+versioned prompt), `rubric` (score and tier from evidence-checked answers), `client` (one sync call with retries),
+`batch` (Batch API files), `tables` and `store` (warehouse state), `sentiment` (offline fallback), `analyze` (one
+day's rows).
+"""

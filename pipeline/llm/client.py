@@ -1,0 +1,108 @@
+"""One analysis call: the openai client pointed at any OpenAI-compatible server, with our own retries.
+
+The SDK's built-in retries are switched off (`max_retries=0`) so the policy is ours, visible and testable: 429,
+5xx, timeouts and connection errors are retried with exponential backoff and full jitter (honouring Retry-After);
+other HTTP errors are not. Whatever cannot be turned into a valid `Analysis` (refusal, `finish_reason ==
+"length"`, content filter, invalid JSON, schema mismatch, retries exhausted) becomes an `Outcome` with an error
+reason, recorded in `llm_failures` and retried on the next run; it never raises into the asset.
+`interpret` is shared with the Batch API path, whose output lines carry the same chat.completion bodies.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import openai
+from pydantic import ValidationError
+
+from agent.settings import Settings, load_settings
+from pipeline.cost import item_cost, load_prices
+from pipeline.llm.config import LLMConfig
+from pipeline.llm.prompt import request_body
+from pipeline.llm.schema import Analysis
+
+RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError)  # incl. APITimeoutError
+
+
+@dataclass
+class Outcome:
+    analysis: Analysis | None = None
+    error: str | None = None
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    response_json: str = ""  # the model's raw content, kept in the cache
+
+    def cost_usd(self, provider: str, model: str, batch: bool) -> float:
+        item = {"kind": "llm", "provider": provider, "model": model, "input_tokens": self.input_tokens,
+                "cached_input_tokens": self.cached_tokens, "output_tokens": self.output_tokens}
+        return round(item_cost(item, load_prices(), batch) or 0.0, 8)
+
+
+def interpret(completion: Any) -> Outcome:
+    """A chat.completion (SDK object or the dict in a batch output line) as an Outcome."""
+    if isinstance(completion, dict):
+        completion = openai.types.chat.ChatCompletion.model_validate(completion)
+    usage = completion.usage
+    details = getattr(usage, "prompt_tokens_details", None) if usage else None
+    outcome = Outcome(input_tokens=usage.prompt_tokens if usage else 0,
+                      cached_tokens=(details.cached_tokens or 0) if details else 0,
+                      output_tokens=usage.completion_tokens if usage else 0)
+    if not completion.choices:
+        outcome.error = "no choices in response"
+        return outcome
+    choice = completion.choices[0]
+    outcome.response_json = choice.message.content or ""
+    if choice.message.refusal:
+        outcome.error = f"refused: {choice.message.refusal[:200]}"
+    elif choice.finish_reason == "length":
+        outcome.error = "truncated: finish_reason=length"
+    elif choice.finish_reason == "content_filter":
+        outcome.error = "content filter"
+    else:
+        try:
+            outcome.analysis = Analysis.model_validate_json(outcome.response_json)
+        except ValidationError as exc:
+            outcome.error = f"invalid output: {str(exc.errors()[0].get('msg'))[:200]}"
+    return outcome
+
+
+def make_openai(settings: Settings, timeout_s: float) -> openai.OpenAI:
+    # A local OpenAI-compatible server (vLLM, Ollama, LiteLLM, the tests' loopback) needs no key.
+    return openai.OpenAI(api_key=settings.openai_api_key or "no-key", base_url=settings.openai_base_url or None,
+                         max_retries=0, timeout=timeout_s)
+
+
+class LLMClient:
+    def __init__(self, config: LLMConfig, settings: Settings | None = None,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
+        self.config = config
+        self.openai = make_openai(settings or load_settings(), config.timeout_s)
+        self.sleep, self.rng = sleep, rng or random.Random()
+
+    def backoff_s(self, attempt: int, exc: Exception) -> float:
+        delay = self.rng.uniform(0, min(self.config.retry_cap_s, self.config.retry_base_s * 2 ** attempt))
+        response = getattr(exc, "response", None)
+        retry_after = response.headers.get("retry-after") if response is not None else None
+        try:
+            return max(delay, min(float(retry_after), self.config.retry_cap_s)) if retry_after else delay
+        except ValueError:
+            return delay
+
+    def analyze(self, model: str, transcript: str) -> Outcome:
+        body = request_body(model, transcript, self.config.max_completion_tokens)
+        for attempt in range(self.config.max_retries + 1):
+            try:
+                return interpret(self.openai.chat.completions.create(**body))
+            except RETRYABLE as exc:
+                if attempt == self.config.max_retries:
+                    return Outcome(error=f"gave up after {attempt + 1} attempts: {type(exc).__name__}")
+                self.sleep(self.backoff_s(attempt, exc))
+            except openai.APIStatusError as exc:
+                return Outcome(error=f"HTTP {exc.status_code}: {type(exc).__name__}")
+            except (openai.APIError, ValueError) as exc:  # e.g. a 200 whose body is not JSON
+                return Outcome(error=f"bad response: {type(exc).__name__}")
+        raise AssertionError("unreachable")

@@ -1,0 +1,130 @@
+"""Reads and writes of the LLM state tables, for both backends, with values only as parameters or staged Arrow.
+
+Upserts are MERGEs from a staged table (the statement `land_raw` already proves on DuckDB and BigQuery), so a
+re-delivered result overwrites instead of duplicating, and a failure's attempt count grows inside the warehouse.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from pipeline.llm.tables import LLM_BATCH_ITEMS, LLM_BATCHES, LLM_CACHE, LLM_FAILURES, LLM_SCORES, LLM_TABLES
+from pipeline.warehouse import Warehouse, to_arrow
+from pipeline.warehouse.tables import Table
+
+KEY = ("transcript_hash", "prompt_version", "model")
+OPEN_BATCH = ("validating", "in_progress", "finalizing", "cancelling", "submitted")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def ensure_llm_tables(warehouse: Warehouse) -> None:
+    for table in LLM_TABLES:  # one statement each: BigQuery runs no DDL inside a transaction
+        warehouse.run_transaction([warehouse.dialect.create_table(table)])
+
+
+def _select_staged(warehouse: Warehouse, table: Table, name: str) -> str:
+    columns = ", ".join(f"{warehouse.dialect.from_staged(c, kind)} AS {c}" for c, kind in table.columns)
+    return f"SELECT {columns} FROM {warehouse.staged_table(name)}"
+
+
+def _dedupe(rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> list[Mapping[str, Any]]:
+    return list({tuple(row[k] for k in keys): row for row in rows}.values())  # the last row per key wins
+
+
+def upsert(warehouse: Warehouse, table: Table, rows: Iterable[Mapping[str, Any]], keys: Sequence[str],
+           on_match: str | None = None) -> None:
+    rows = _dedupe(rows, keys)
+    if not rows:
+        return
+    columns = table.column_names
+    on = " AND ".join(f"target.{k} = source.{k}" for k in keys)
+    update = on_match or ", ".join(f"{c} = source.{c}" for c in columns if c not in keys)
+    warehouse.run_transaction([
+        f"MERGE INTO {warehouse.dialect.table(table.name)} AS target USING ({_select_staged(warehouse, table, 'rows')})"
+        f" AS source ON {on} WHEN MATCHED THEN UPDATE SET {update} WHEN NOT MATCHED THEN INSERT ({', '.join(columns)})"
+        f" VALUES ({', '.join('source.' + c for c in columns)})"], staged={"rows": to_arrow(table, rows)})
+
+
+def delete_keys(warehouse: Warehouse, table: Table, rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> None:
+    rows = [{k: row[k] for k in keys} for row in _dedupe(rows, keys)]
+    if not rows:
+        return
+    key_table = Table("keys", tuple((k, dict(table.columns)[k]) for k in keys), partition_column=None)
+    on = " AND ".join(f"target.{k} = source.{k}" for k in keys)
+    warehouse.run_transaction([
+        f"MERGE INTO {warehouse.dialect.table(table.name)} AS target USING "
+        f"({_select_staged(warehouse, key_table, 'rows')}) AS source ON {on} WHEN MATCHED THEN DELETE"],
+        staged={"rows": to_arrow(key_table, rows)})
+
+
+def _by_hashes(warehouse: Warehouse, table: Table, hashes: Sequence[str], prompt_version: str,
+               extra: str = "") -> list[dict]:
+    if not hashes:
+        return []
+    d = warehouse.dialect
+    sql = (f"SELECT * FROM {d.table(table.name)} WHERE prompt_version = {d.param('pv')} {extra} AND transcript_hash IN "
+           f"(SELECT h FROM {d.unnest_array(d.param('hashes'), 'h')})")
+    return warehouse.query(sql, {"pv": prompt_version, "hashes": sorted(set(hashes))}).to_pylist()
+
+
+def cached(warehouse: Warehouse, hashes: Sequence[str], prompt_version: str) -> dict[tuple, dict]:
+    return {(r["transcript_hash"], r["model"]): r for r in _by_hashes(warehouse, LLM_CACHE, hashes, prompt_version)}
+
+
+def failures(warehouse: Warehouse, hashes: Sequence[str], prompt_version: str) -> dict[tuple, dict]:
+    return {(r["transcript_hash"], r["model"]): r for r in _by_hashes(warehouse, LLM_FAILURES, hashes, prompt_version)}
+
+
+def queued(warehouse: Warehouse, hashes: Sequence[str], prompt_version: str) -> set[tuple]:
+    """(hash, model) already in a submitted batch that is not ingested yet: never sent twice."""
+    d = warehouse.dialect
+    extra = (f"AND batch_id IN (SELECT batch_id FROM {d.table(LLM_BATCHES.name)} WHERE ingested_at IS NULL)")
+    return {(r["transcript_hash"], r["model"]) for r in _by_hashes(warehouse, LLM_BATCH_ITEMS, hashes, prompt_version,
+                                                                   extra)}
+
+
+def save_results(warehouse: Warehouse, results: Sequence[dict]) -> None:
+    """`results`: dicts with the KEY, session_id, session_date, is_batch and an `outcome` (client.Outcome)."""
+    ok = [r for r in results if r["outcome"].analysis is not None]
+    bad = [r for r in results if r["outcome"].analysis is None]
+    stamp = now()
+    upsert(warehouse, LLM_CACHE, [{
+        **{k: r[k] for k in KEY}, "response_json": r["outcome"].response_json,
+        "input_tokens": r["outcome"].input_tokens, "cached_tokens": r["outcome"].cached_tokens,
+        "output_tokens": r["outcome"].output_tokens, "llm_cost_usd": r["cost_usd"], "is_batch": r["is_batch"],
+        "created_at": stamp} for r in ok], KEY)
+    delete_keys(warehouse, LLM_FAILURES, ok, KEY)
+    upsert(warehouse, LLM_FAILURES, [{
+        **{k: r[k] for k in KEY}, "session_id": r["session_id"], "session_date": r["session_date"],
+        "reason": r["outcome"].error, "attempts": 1, "is_batch": r["is_batch"], "failed_at": stamp} for r in bad],
+        KEY, on_match="reason = source.reason, attempts = target.attempts + 1, is_batch = source.is_batch, "
+                      "failed_at = source.failed_at, session_id = source.session_id, session_date = source.session_date")
+
+
+def record_batch(warehouse: Warehouse, batch: dict, items: list[dict]) -> None:
+    upsert(warehouse, LLM_BATCHES, [batch], ("batch_id",))
+    upsert(warehouse, LLM_BATCH_ITEMS, [{**item, "batch_id": batch["batch_id"]} for item in items],
+           ("batch_id", "session_id"))
+
+
+def open_batches(warehouse: Warehouse) -> list[dict]:
+    return warehouse.query(f"SELECT * FROM {warehouse.dialect.table(LLM_BATCHES.name)} WHERE ingested_at IS NULL "
+                           f"ORDER BY submitted_at, batch_id").to_pylist()
+
+
+def batch_items(warehouse: Warehouse, batch_id: str) -> list[dict]:
+    d = warehouse.dialect
+    return warehouse.query(f"SELECT * FROM {d.table(LLM_BATCH_ITEMS.name)} WHERE batch_id = {d.param('b')} "
+                           f"ORDER BY session_id", {"b": batch_id}).to_pylist()
+
+
+def write_scores(warehouse: Warehouse, day: date, rows: list[dict]) -> int:
+    """Swap the day's partition of `llm_scores` in one transaction."""
+    select = _select_staged(warehouse, LLM_SCORES, "rows")
+    warehouse.run_transaction(warehouse.dialect.replace_partition(LLM_SCORES, select), {"day": day},
+                              {"rows": to_arrow(LLM_SCORES, rows)})
+    return len(rows)
