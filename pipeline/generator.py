@@ -16,9 +16,9 @@ COMPANIES = ["Summit Air", "Harbor Lights", "Northwind Legal", "Bluebird Realty"
              "Cedar Property Group", "Tidewater Marine", "Quill Accounting", "Redwood Staffing"]
 FIRST_NAMES = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kemi", "Luis"]
 TEAM_PHRASES = [("we're about {w} people", "{n}"), ("there's {w} of us", "{n}"), ("a team of {d}", "{n}"),
-                ("somewhere between {lo} and {d} users", "{n}"), ("a dozen or so", "12"), ("just me, really", "1")]
-NUMBER_WORDS = {2: "two", 3: "three", 5: "five", 8: "eight", 9: "nine", 12: "twelve", 15: "fifteen", 20: "twenty",
-                25: "twenty five", 40: "forty", 50: "fifty", 200: "two hundred"}
+                ("somewhere between {lo} and {d} users", "{n}"), ("just the {w} of us", "{n}"), ("just me, really", "1")]
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+                12: "twelve", 15: "fifteen", 25: "twenty five", 40: "forty", 200: "two hundred"}
 INTEGRATIONS = ["sales force", "Salesforce", "HubSpot", "hub spot", "Pipedrive", "Zoho CRM", "Dynamics 365",
                 "Zapier", "Slack", "Google Drive", "Dropbox", "Stripe", "QuickBooks", "your API"]
 COMPETITORS = ["DocuSign", "docu sign", "Adobe Sign", "Dropbox Sign", "HelloSign", "Proposify", "Qwilr", "Conga"]
@@ -57,10 +57,10 @@ def _caller_lines(rng: random.Random, company: str) -> list[str]:
         lines.append(f"We use {rng.choice(INTEGRATIONS)} for pretty much everything.")
     if rng.random() < 0.4:
         lines.append(f"Right now we're on {rng.choice(COMPETITORS)}, but it's getting expensive.")
-    lines.append(rng.choice(URGENT if rng.random() < 0.35 else RELAXED).capitalize() + ".")
-    if rng.random() < 0.5:
+    lines.append(rng.choice(URGENT if rng.random() < 0.15 else RELAXED).capitalize() + ".")
+    if rng.random() < 0.35:
         lines.append(rng.choice(DECIDERS).capitalize() + ".")
-    if rng.random() < 0.5:
+    if rng.random() < 0.2:
         lines.append(rng.choice(BUDGET).capitalize())
     return lines
 
@@ -93,7 +93,7 @@ def generate_session(rng: random.Random, day: date, index: int) -> dict[str, Any
                                "called_at": clock.isoformat().replace("+00:00", "Z"),
                                "duration_ms": round(rng.uniform(80, 900), 1)})
         say("assistant", "Got it. Paperleaf handles that well; let me tell you how.", _latency(rng))
-    booked = len(transcript) > 6 and rng.random() < 0.4
+    booked = len(transcript) > 6 and rng.random() < 0.2
     if booked:
         tool_calls.append({"name": "book_sales_meeting", "arguments": {"customer_email": email, "slot": "tomorrow 10:00"},
                            "output": "booked", "is_error": False, "called_at": clock.isoformat().replace("+00:00", "Z"),
