@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from livekit.agents import AgentSession
 
-from agent.pubsub_setup import ensure_topic_and_subscription
+from agent.pubsub_clients import ensure_topic_and_subscription
 from agent.recorder import LocalJobContext, LocalParticipant, LocalRoom, SessionRecorder
 from agent.scripted_llm import Reply, ScriptedLLM, ToolCallSpec
 from agent.settings import Settings, load_settings

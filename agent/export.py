@@ -152,17 +152,11 @@ def publisher(settings: Settings) -> Any:
         if client is None:
             from google.cloud import pubsub_v1
 
+            from agent.pubsub_clients import publisher_client
+
             # one message per session: send it at once instead of waiting for a batch to fill
             batching = pubsub_v1.types.BatchSettings(max_messages=1)
-            if settings.pubsub_emulator_host:
-                import grpc
-                from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
-
-                channel = grpc.insecure_channel(settings.pubsub_emulator_host)
-                transport = PublisherGrpcTransport(channel=channel, host=settings.pubsub_emulator_host)
-                client = pubsub_v1.PublisherClient(batch_settings=batching, transport=transport)
-            else:
-                client = pubsub_v1.PublisherClient(batch_settings=batching)
+            client = publisher_client(settings, batch_settings=batching)
             _publishers[key] = client
     return client
 

@@ -19,7 +19,7 @@ from google.cloud import pubsub_v1
 
 from agent.settings import load_settings
 from pipeline.generator import generate_sessions
-from agent.pubsub_setup import ensure_topic_and_subscription
+from agent.pubsub_clients import ensure_topic_and_subscription
 from pipeline.ingest import ingest
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 

@@ -81,7 +81,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from agent.pubsub_setup import ensure_topic_and_subscription
+    from agent.pubsub_clients import ensure_topic_and_subscription
     from pipeline.ingest import ingest
     from pipeline.resources import warehouse_from_env
 

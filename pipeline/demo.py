@@ -39,13 +39,12 @@ def land_via_pubsub(settings: Settings, warehouse: Warehouse, sessions: int, day
                     agent_calls: int) -> set[str]:
     """Real agent calls and generated calls through Pub/Sub, then pulled in until the subscription is empty."""
     from agent.demo import run_agent_demo
-    from agent.pubsub_setup import ensure_topic_and_subscription
-    from google.cloud import pubsub_v1
+    from agent.pubsub_clients import ensure_topic_and_subscription, publisher_client
 
     ensure_topic_and_subscription(settings)
     print(f"Running {agent_calls} scripted calls through a livekit AgentSession with the recorder…", flush=True)
     run_agent_demo(agent_calls, seed=seed, settings=settings)
-    publisher = pubsub_v1.PublisherClient()
+    publisher = publisher_client(settings)
     futures = [publisher.publish(settings.pubsub_topic_path, json.dumps(p).encode(), session_id=p["session_id"])
                for p in generate_sessions(sessions, days, seed, end)]
     for future in futures:

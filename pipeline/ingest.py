@@ -15,6 +15,7 @@ from typing import Callable
 from google.api_core import exceptions as gexc
 from google.cloud import pubsub_v1
 
+from agent.pubsub_clients import subscriber_client
 from agent.settings import Settings
 from pipeline.landing import Message, land_batch
 from pipeline.warehouse import Warehouse
@@ -54,7 +55,7 @@ def ingest(
 ) -> IngestResult:
     """Pull until the subscription is empty, `max_messages` were pulled, or the time budget is spent."""
     own_client = subscriber is None
-    subscriber = subscriber or pubsub_v1.SubscriberClient()
+    subscriber = subscriber or subscriber_client(settings)
     result, deadline = IngestResult(), time.monotonic() + time_budget_s
     try:
         while result.pulled < max_messages and time.monotonic() < deadline:

@@ -13,7 +13,7 @@ from google.cloud import pubsub_v1
 from agent.settings import load_settings
 from conftest import DAY
 from pipeline.generator import generate_sessions
-from agent.pubsub_setup import ensure_topic_and_subscription
+from agent.pubsub_clients import ensure_topic_and_subscription
 from pipeline.ingest import ingest
 
 SQL = "'); DROP TABLE raw_sessions;--"

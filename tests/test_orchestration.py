@@ -107,7 +107,7 @@ def test_the_ingest_sensor_lands_messages_and_requests_each_day_once(pubsub_host
     from google.cloud import pubsub_v1
 
     from agent.settings import load_settings
-    from agent.pubsub_setup import ensure_topic_and_subscription
+    from agent.pubsub_clients import ensure_topic_and_subscription
     from pipeline.generator import generate_sessions
 
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_host)

@@ -1,0 +1,189 @@
+"""One day of `llm_scores`: redact, hash, look up the cache, call or enqueue what is missing, write every session.
+
+The partition always completes: a session without an LLM answer (queued in a batch, failed, not sent, or no
+key configured) keeps its heuristic score with `scorer = 'heuristic'` and lexicon sentiment. Answers come only
+from `llm_cache`, so rebuilding a day whose transcripts and prompt are unchanged makes zero requests.
+
+Which calls happen depends on `mode` (`plan`): the heuristic-hot sessions are the fast path (sync, so the alert
+needs no day's wait); the rest wait for the off-peak Batch API run; the large model is only asked about sessions
+whose small-model score is within `band` of the hot threshold.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+
+from pipeline import queries
+from pipeline.llm import store
+from pipeline.llm.batch import submit_batches
+from pipeline.llm.client import LLMClient
+from pipeline.llm.config import LLMConfig
+from pipeline.llm.prompt import PROMPT_VERSION, transcript_hash, transcript_text
+from pipeline.llm.rubric import CRITERIA, in_band, score_analysis
+from pipeline.llm.schema import Analysis
+from pipeline.llm.sentiment import lexicon_sentiment
+from pipeline.pii import redact
+from pipeline.warehouse import Warehouse
+
+MODES = ("sync", "batch", "hot_only", "followup", "cache")
+SAVE_EVERY = 200  # sync answers are saved in chunks, so a crash mid-day loses at most this many paid answers
+
+
+@dataclass
+class Session:
+    session_id: str
+    heuristic: dict
+    caller_lines: list[str] = field(default_factory=list)  # redacted: the rubric's evidence
+    transcript: str = ""  # redacted, as sent
+    hash: str = ""
+
+
+@dataclass
+class DayReport:
+    rows: int = 0
+    sync_calls: int = 0
+    queued: int = 0
+    batches: list[str] = field(default_factory=list)
+    scorers: dict = field(default_factory=lambda: defaultdict(int))
+
+
+def load_sessions(warehouse: Warehouse, day: date) -> list[Session]:
+    d, params = warehouse.dialect, {"day": day}
+    heuristic = warehouse.query(f"SELECT session_id, lead_score, lead_tier, reasons FROM {d.table('lead_scores')} "
+                                f"WHERE session_date = {d.param('day')} ORDER BY session_id", params).to_pylist()
+    turns = defaultdict(list)
+    for row in warehouse.query(queries.turn_texts(d), params).to_pylist():
+        if row["text"]:
+            turns[row["session_id"]].append((row["role"], redact(row["text"])))
+    sessions = []
+    for h in heuristic:
+        s = Session(h["session_id"], h, [t for r, t in turns[h["session_id"]] if r == "user"])
+        if s.caller_lines:
+            s.transcript = transcript_text(turns[h["session_id"]])
+            s.hash = transcript_hash(s.transcript)
+        sessions.append(s)
+    return sessions
+
+
+def plan(mode: str, hot: bool, large: bool) -> str | None:
+    """'sync', 'batch' or None (wait) for one missing answer."""
+    if mode == "sync" or (mode in ("batch", "hot_only") and hot):
+        return "sync"
+    if mode == "batch" or (mode == "followup" and large):
+        return "batch"
+    return None
+
+
+def _run_sync(warehouse: Warehouse, client: LLMClient, jobs: list[tuple[Session, str]], day: date) -> None:
+    cfg = client.config
+    with ThreadPoolExecutor(max(1, cfg.concurrency)) as pool:
+        for start in range(0, len(jobs), SAVE_EVERY):
+            chunk = jobs[start:start + SAVE_EVERY]
+            outcomes = list(pool.map(lambda job: client.analyze(job[1], job[0].transcript), chunk))
+            store.save_results(warehouse, [{
+                "transcript_hash": s.hash, "prompt_version": PROMPT_VERSION, "model": model, "session_id": s.session_id,
+                "session_date": day, "is_batch": False, "outcome": o, "cost_usd": o.cost_usd(cfg.provider, model, False),
+            } for (s, model), o in zip(chunk, outcomes)])
+
+
+def _fill(warehouse, client, sessions, day, mode, large: bool, report, cache, failed, pending) -> dict:
+    """Get the missing answers of one model: sync now, or into a batch. Returns the refreshed cache."""
+    cfg = client.config
+    model = cfg.large_model if large else cfg.small_model
+    sync, batch, wanted = [], [], set()
+    for s in sessions:
+        key = (s.hash, model)
+        if key in cache or key in pending or key in wanted or failed.get(key, {}).get("attempts", 0) >= cfg.max_attempts:
+            continue  # identical transcripts (a "wrong number" call) are asked about once
+        if large:
+            small = cache.get((s.hash, cfg.small_model))
+            if small is None or not in_band(_score(small, s).score, cfg.band):
+                continue
+        choice = plan(mode, s.heuristic["lead_tier"] == "hot", large)
+        if choice:
+            wanted.add(key)
+            (sync if choice == "sync" else batch).append((s, model))
+    _run_sync(warehouse, client, sync, day)
+    report.sync_calls += len(sync)
+    if batch:
+        report.batches += submit_batches(warehouse, client, batch, day)
+        report.queued += len(batch)
+        pending |= {(s.hash, model) for s, model in batch}
+    hashes = [s.hash for s in sessions]
+    return store.cached(warehouse, hashes, PROMPT_VERSION) if sync else cache
+
+
+def _score(cache_row: dict, session: Session):
+    return score_analysis(Analysis.model_validate_json(cache_row["response_json"]), session.caller_lines)
+
+
+def _heuristic_row(s: Session, day: date, status: str, enabled: bool) -> dict:
+    value, label = lexicon_sentiment(s.caller_lines)
+    return {"session_id": s.session_id, "session_date": day, "lead_score": s.heuristic["lead_score"],
+            "lead_tier": s.heuristic["lead_tier"], "reasons": s.heuristic["reasons"], "scorer": "heuristic",
+            "llm_status": status, "prompt_version": PROMPT_VERSION if enabled else None,
+            "transcript_hash": s.hash or None, "sentiment": value, "sentiment_label": label,
+            "sentiment_source": "vader", "pain_points": [], "objections": [], "competitors": [],
+            "product_questions": [], "input_tokens": 0, "cached_tokens": 0, "output_tokens": 0, "llm_cost_usd": 0.0,
+            "is_batch": False}
+
+
+def _llm_row(s: Session, day: date, used: list[dict], model: str) -> dict:
+    answer = Analysis.model_validate_json(used[-1]["response_json"])
+    rubric = score_analysis(answer, s.caller_lines)
+    row = {"session_id": s.session_id, "session_date": day, "lead_score": rubric.score, "lead_tier": rubric.tier,
+           "reasons": rubric.reasons, "scorer": "llm", "llm_status": "scored", "model": model,
+           "prompt_version": PROMPT_VERSION, "transcript_hash": s.hash, "sentiment": answer.sentiment.value,
+           "sentiment_label": answer.sentiment.label, "sentiment_source": "llm", "summary": answer.summary,
+           "pain_points": answer.pain_points, "objections": answer.objections,
+           "competitors": answer.competitors_mentioned, "product_questions": answer.product_questions,
+           "next_step": answer.next_step, "is_batch": bool(used[-1]["is_batch"]),
+           "llm_cost_usd": round(sum(u["llm_cost_usd"] for u in used), 8)}
+    for k in ("input_tokens", "cached_tokens", "output_tokens"):
+        row[k] = sum(u[k] for u in used)
+    for name in CRITERIA:
+        row[f"{name}_status"], row[f"{name}_evidence"] = rubric.statuses[name]
+    return row
+
+
+def cfg_differs(client: LLMClient) -> bool:
+    return client.config.large_model != client.config.small_model
+
+
+def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | None) -> DayReport:
+    """Write the day's `llm_scores` partition; with `client=None` (no key) the heuristic and lexicon stand."""
+    assert mode in MODES, mode
+    store.ensure_llm_tables(warehouse)
+    sessions, report, rows = load_sessions(warehouse, day), DayReport(), []
+    sendable = [s for s in sessions if s.hash]
+    cache, failed, pending = {}, {}, set()
+    if client is not None and sendable:
+        hashes = [s.hash for s in sendable]
+        cache = store.cached(warehouse, hashes, PROMPT_VERSION)
+        failed = store.failures(warehouse, hashes, PROMPT_VERSION)
+        pending = store.queued(warehouse, hashes, PROMPT_VERSION)
+        for large in (False, True) if cfg_differs(client) else (False,):
+            cache = _fill(warehouse, client, sendable, day, mode, large, report, cache, failed, pending)
+        failed = store.failures(warehouse, hashes, PROMPT_VERSION)
+    for s in sessions:
+        if client is None or not s.hash:
+            rows.append(_heuristic_row(s, day, "disabled" if client is None else "not_sent", client is not None))
+            continue
+        cfg = client.config
+        small = cache.get((s.hash, cfg.small_model))
+        if small is None:
+            key = (s.hash, cfg.small_model)
+            status = "queued" if key in pending else "failed" if key in failed else "not_sent"
+            rows.append(_heuristic_row(s, day, status, True))
+            continue
+        large = cache.get((s.hash, cfg.large_model))
+        routed = large is not None and cfg_differs(client) and in_band(_score(small, s).score, cfg.band)
+        rows.append(_llm_row(s, day, [small, large] if routed else [small],
+                             cfg.large_model if routed else cfg.small_model))
+    for row in rows:
+        report.scorers[row["scorer"]] += 1
+    report.rows = store.write_scores(warehouse, day, rows)
+    return report

@@ -1,0 +1,112 @@
+"""The Batch API path (half price, answers within 24 h): build JSONL files, submit, and ingest finished batches.
+
+Each line is the same chat.completions body as a sync call, with `custom_id` = `session_id`; one model per batch,
+so custom_ids are unique in a file. Files are cut at `batch_max_lines` (API limit 50,000) or `batch_max_bytes`
+(200 MB). Every submitted batch and its lines are recorded before anything else happens, so the sensor can
+ingest it later; lines missing from both output and error files (an expired batch) become failures, retried
+by the next run like any other failure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Iterator
+
+from pipeline.llm import store
+from pipeline.llm.client import LLMClient, Outcome, interpret
+from pipeline.llm.prompt import PROMPT_VERSION, request_body
+
+if TYPE_CHECKING:
+    from pipeline.llm.analyze import Session
+
+TERMINAL = ("completed", "failed", "expired", "cancelled")
+
+
+def batch_line(session_id: str, body: dict) -> bytes:
+    return (json.dumps({"custom_id": session_id, "method": "POST", "url": "/v1/chat/completions", "body": body},
+                       separators=(",", ":")) + "\n").encode()
+
+
+def build_files(jobs: list[tuple["Session", str]], max_completion_tokens: int, max_lines: int,
+                max_bytes: int) -> Iterator[tuple[bytes, list[tuple["Session", str]]]]:
+    """JSONL payloads within the limits, with the jobs each one carries."""
+    buffer, chunk = io.BytesIO(), []
+    for session, model in jobs:
+        line = batch_line(session.session_id, request_body(model, session.transcript, max_completion_tokens))
+        if chunk and (len(chunk) >= max_lines or buffer.tell() + len(line) > max_bytes):
+            yield buffer.getvalue(), chunk
+            buffer, chunk = io.BytesIO(), []
+        buffer.write(line)
+        chunk.append((session, model))
+    if chunk:
+        yield buffer.getvalue(), chunk
+
+
+def submit_batches(warehouse, client: LLMClient, jobs: list[tuple["Session", str]], day: date) -> list[str]:
+    cfg, ids = client.config, []
+    by_model: dict[str, list] = {}
+    for session, model in jobs:
+        by_model.setdefault(model, []).append((session, model))
+    for model, model_jobs in sorted(by_model.items()):
+        for payload, chunk in build_files(model_jobs, cfg.max_completion_tokens, cfg.batch_max_lines,
+                                          cfg.batch_max_bytes):
+            uploaded = client.openai.files.create(file=("llm_batch.jsonl", payload), purpose="batch")
+            batch = client.openai.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
+                                                 completion_window="24h",
+                                                 metadata={"prompt_version": PROMPT_VERSION, "model": model})
+            store.record_batch(warehouse, {
+                "batch_id": batch.id, "model": model, "prompt_version": PROMPT_VERSION, "input_file_id": uploaded.id,
+                "request_count": len(chunk), "status": batch.status, "output_file_id": None, "error_file_id": None,
+                "submitted_at": store.now(), "ingested_at": None,
+            }, [{"session_id": s.session_id, "session_date": day, "transcript_hash": s.hash, "model": model,
+                 "prompt_version": PROMPT_VERSION} for s, _ in chunk])
+            ids.append(batch.id)
+    return ids
+
+
+def parse_line(line: dict) -> Outcome:
+    response = line.get("response") or {}
+    if response.get("status_code") == 200 and response.get("body"):
+        try:
+            return interpret(response["body"])
+        except ValueError as exc:
+            return Outcome(error=f"bad batch response: {type(exc).__name__}")
+    error = line.get("error") or (response.get("body") or {}).get("error") or {}
+    return Outcome(error=f"batch line failed: {response.get('status_code')} {error.get('code') or ''} "
+                         f"{str(error.get('message') or '')[:200]}".strip())
+
+
+def _lines(client: LLMClient, file_id: str | None) -> Iterator[dict]:
+    if file_id:
+        for raw in client.openai.files.content(file_id).text.splitlines():
+            if raw.strip():
+                yield json.loads(raw)
+
+
+def ingest_finished(warehouse, client: LLMClient) -> tuple[list[str], set[date]]:
+    """Ingest every recorded batch that has reached a terminal state: (batch ids ingested, days touched)."""
+    done, days = [], set()
+    for recorded in store.open_batches(warehouse):
+        remote = client.openai.batches.retrieve(recorded["batch_id"])
+        if remote.status not in TERMINAL:
+            continue
+        items = {i["session_id"]: i for i in store.batch_items(warehouse, recorded["batch_id"])}
+        outcomes = {}
+        for line in [*_lines(client, remote.output_file_id), *_lines(client, remote.error_file_id)]:
+            if line.get("custom_id") in items:
+                outcomes[line["custom_id"]] = parse_line(line)
+        model = recorded["model"]
+        results = []
+        for session_id, item in items.items():
+            outcome = outcomes.get(session_id) or Outcome(error=f"missing from batch output (batch {remote.status})")
+            results.append({**{k: item[k] for k in ("transcript_hash", "prompt_version", "model", "session_id",
+                                                     "session_date")}, "is_batch": True, "outcome": outcome,
+                            "cost_usd": outcome.cost_usd(client.config.provider, model, True)})
+            days.add(item["session_date"])
+        store.save_results(warehouse, results)
+        store.record_batch(warehouse, {**recorded, "status": remote.status, "output_file_id": remote.output_file_id,
+                                       "error_file_id": remote.error_file_id, "ingested_at": store.now()}, [])
+        done.append(recorded["batch_id"])
+    return done, days
