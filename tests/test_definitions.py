@@ -1,0 +1,29 @@
+"""The code location loads the way `dagster dev` loads it, with everything the README promises in it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.definitions import defs
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_dagster_definitions_validate_accepts_the_workspace(tmp_path):
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={"PATH": str(Path(sys.executable).parent), "DAGSTER_HOME": str(tmp_path), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "All code locations passed validation" in result.stderr + result.stdout
+
+
+def test_the_location_has_the_jobs_schedules_and_sensors():
+    assert {"analytics_job", "intraday_job"} <= {job.name for job in defs.jobs}
+    assert {s.name for s in defs.schedules} == {"offpeak_schedule", "intraday_schedule"}
+    assert {"pubsub_ingest_sensor", "run_failure_to_slack"} <= {s.name for s in defs.sensors}
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {"raw_sessions", "session_transcripts", "session_signals", "session_metrics", "lead_scores",
+            "daily_kpis", "fct_sessions"} <= keys
