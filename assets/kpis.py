@@ -8,8 +8,8 @@ from pipeline.resources import WarehouseResource
 
 
 @dg.asset(**table_asset_kwargs(
-    "daily_kpis", "reporting", "Sessions, duration, tier mix, meeting-booked rate, e2e latency, cost per call and top tools per day.",
-    ["raw_sessions", "session_transcripts", "session_signals", "session_metrics", "lead_scores"],
+    "daily_kpis", "reporting", "Sessions, duration, tier mix, meeting-booked rate, e2e latency, voice and LLM cost per call and top tools per day.",
+    ["raw_sessions", "session_transcripts", "session_signals", "session_metrics", "lead_scores", "llm_scores"],
 ))
 def daily_kpis(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     return materialize_days(

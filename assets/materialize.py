@@ -16,7 +16,7 @@ import dagster as dg
 from pipeline.partitions import daily_partitions
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse
-from pipeline.warehouse.tables import TABLES
+from pipeline.warehouse.registry import TABLES
 
 
 def table_asset_kwargs(table_name: str, group: str, description: str, deps: list[str]) -> dict:

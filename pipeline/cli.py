@@ -100,7 +100,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ddl(args: argparse.Namespace) -> int:
-    from pipeline.warehouse.tables import ALL_TABLES
+    from pipeline.warehouse.registry import ALL_TABLES
     from pipeline.resources import warehouse_from_env
 
     dialect = warehouse_from_env().dialect()

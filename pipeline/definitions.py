@@ -6,6 +6,7 @@ from dagster_dbt import DbtCliResource
 from assets.checks import CHECKS
 from assets.dbt import voice_analytics_dbt
 from assets.kpis import daily_kpis
+from assets.llm import LLM_ASSETS
 from assets.metrics import session_metrics
 from assets.raw import raw_sessions
 from assets.scores import lead_scores
@@ -16,15 +17,16 @@ from pipeline.jobs import analytics_job, intraday_job
 from pipeline.resources import warehouse_from_env
 from pipeline.schedules import intraday_schedule, offpeak_schedule
 from sensors.ingest import build_ingest_sensor
+from sensors.llm_batch import LLM_SENSORS
 from sensors.run_failure import run_failure_to_slack
 
 defs = dg.Definitions(
     assets=[raw_sessions, session_transcripts, session_signals, session_metrics, lead_scores, daily_kpis,
-            voice_analytics_dbt],
+            *LLM_ASSETS, voice_analytics_dbt],
     asset_checks=CHECKS,
     jobs=[analytics_job, intraday_job],
     schedules=[offpeak_schedule, intraday_schedule],
-    sensors=[build_ingest_sensor(intraday_job), run_failure_to_slack],
+    sensors=[build_ingest_sensor(intraday_job), run_failure_to_slack, *LLM_SENSORS],
     resources={"warehouse": warehouse_from_env(),
                "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
     # The embedded DuckDB file takes one writer at a time; steps run in order inside one process.

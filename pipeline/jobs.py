@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-CHEAP_ASSETS = ["session_transcripts", "session_signals", "session_metrics", "lead_scores", "daily_kpis"]
+# llm_scores is in: for today's partition it only scores heuristic-hot sessions, synchronously (the fast path).
+CHEAP_ASSETS = ["session_transcripts", "session_signals", "session_metrics", "lead_scores", "llm_scores", "daily_kpis"]
 
 analytics_job = dg.define_asset_job(
     "analytics_job",

@@ -122,9 +122,10 @@ def daily_kpis(d: Dialect) -> str:
     return f"""
 WITH calls AS (
   SELECT r.session_id, {d.seconds_between('r.started_at', 'r.ended_at')} AS duration_s, l.lead_tier, g.meeting_booked,
-         m.voice_cost_usd
+         m.voice_cost_usd, COALESCE(s.llm_cost_usd, 0) AS llm_cost_usd
   FROM {d.table('raw_sessions')} AS r
   LEFT JOIN {d.table('session_metrics')} AS m ON m.session_id = r.session_id AND m.session_date = r.session_date
+  LEFT JOIN {d.table('llm_scores')} AS s ON s.session_id = r.session_id AND s.session_date = r.session_date
   LEFT JOIN {d.table('lead_scores')} AS l ON l.session_id = r.session_id AND l.session_date = r.session_date
   LEFT JOIN {d.table('session_signals')} AS g ON g.session_id = r.session_id AND g.session_date = r.session_date
   WHERE r.session_date = {day}
@@ -139,6 +140,7 @@ SELECT {day} AS session_date, COUNT(*) AS sessions, {d.quantile('duration_s', 0.
        SUM(CASE WHEN lead_tier = 'cold' THEN 1 ELSE 0 END) AS cold_leads,
        ROUND(AVG(CASE WHEN meeting_booked THEN 1.0 ELSE 0.0 END), 6) AS meeting_booked_rate,
        (SELECT p50 FROM latency) AS e2e_latency_p50, (SELECT p95 FROM latency) AS e2e_latency_p95,
-       ROUND(SUM(voice_cost_usd), 6) AS voice_cost_usd, ROUND(AVG(voice_cost_usd), 6) AS cost_per_call_usd,
+       ROUND(SUM(voice_cost_usd), 6) AS voice_cost_usd, ROUND(SUM(llm_cost_usd), 6) AS llm_cost_usd,
+       ROUND(AVG(voice_cost_usd + llm_cost_usd), 6) AS cost_per_call_usd,
        {top('integrations')} AS top_integrations, {top('competitors')} AS top_competitors
 FROM calls"""

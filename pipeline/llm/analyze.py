@@ -22,9 +22,9 @@ from pipeline.llm.batch import submit_batches
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.prompt import PROMPT_VERSION, transcript_hash, transcript_text
-from pipeline.llm.rubric import CRITERIA, in_band, score_analysis
+from pipeline.llm.rows import heuristic_row, llm_row
+from pipeline.llm.rubric import in_band, score_analysis
 from pipeline.llm.schema import Analysis
-from pipeline.llm.sentiment import lexicon_sentiment
 from pipeline.pii import redact
 from pipeline.warehouse import Warehouse
 
@@ -120,35 +120,6 @@ def _score(cache_row: dict, session: Session):
     return score_analysis(Analysis.model_validate_json(cache_row["response_json"]), session.caller_lines)
 
 
-def _heuristic_row(s: Session, day: date, status: str, enabled: bool) -> dict:
-    value, label = lexicon_sentiment(s.caller_lines)
-    return {"session_id": s.session_id, "session_date": day, "lead_score": s.heuristic["lead_score"],
-            "lead_tier": s.heuristic["lead_tier"], "reasons": s.heuristic["reasons"], "scorer": "heuristic",
-            "llm_status": status, "prompt_version": PROMPT_VERSION if enabled else None,
-            "transcript_hash": s.hash or None, "sentiment": value, "sentiment_label": label,
-            "sentiment_source": "vader", "pain_points": [], "objections": [], "competitors": [],
-            "product_questions": [], "input_tokens": 0, "cached_tokens": 0, "output_tokens": 0, "llm_cost_usd": 0.0,
-            "is_batch": False}
-
-
-def _llm_row(s: Session, day: date, used: list[dict], model: str) -> dict:
-    answer = Analysis.model_validate_json(used[-1]["response_json"])
-    rubric = score_analysis(answer, s.caller_lines)
-    row = {"session_id": s.session_id, "session_date": day, "lead_score": rubric.score, "lead_tier": rubric.tier,
-           "reasons": rubric.reasons, "scorer": "llm", "llm_status": "scored", "model": model,
-           "prompt_version": PROMPT_VERSION, "transcript_hash": s.hash, "sentiment": answer.sentiment.value,
-           "sentiment_label": answer.sentiment.label, "sentiment_source": "llm", "summary": answer.summary,
-           "pain_points": answer.pain_points, "objections": answer.objections,
-           "competitors": answer.competitors_mentioned, "product_questions": answer.product_questions,
-           "next_step": answer.next_step, "is_batch": bool(used[-1]["is_batch"]),
-           "llm_cost_usd": round(sum(u["llm_cost_usd"] for u in used), 8)}
-    for k in ("input_tokens", "cached_tokens", "output_tokens"):
-        row[k] = sum(u[k] for u in used)
-    for name in CRITERIA:
-        row[f"{name}_status"], row[f"{name}_evidence"] = rubric.statuses[name]
-    return row
-
-
 def cfg_differs(client: LLMClient) -> bool:
     return client.config.large_model != client.config.small_model
 
@@ -170,18 +141,18 @@ def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | No
         failed = store.failures(warehouse, hashes, PROMPT_VERSION)
     for s in sessions:
         if client is None or not s.hash:
-            rows.append(_heuristic_row(s, day, "disabled" if client is None else "not_sent", client is not None))
+            rows.append(heuristic_row(s, day, "disabled" if client is None else "not_sent", client is not None))
             continue
         cfg = client.config
         small = cache.get((s.hash, cfg.small_model))
         if small is None:
             key = (s.hash, cfg.small_model)
             status = "queued" if key in pending else "failed" if key in failed else "not_sent"
-            rows.append(_heuristic_row(s, day, status, True))
+            rows.append(heuristic_row(s, day, status, True))
             continue
         large = cache.get((s.hash, cfg.large_model))
         routed = large is not None and cfg_differs(client) and in_band(_score(small, s).score, cfg.band)
-        rows.append(_llm_row(s, day, [small, large] if routed else [small],
+        rows.append(llm_row(s, day, [small, large] if routed else [small],
                              cfg.large_model if routed else cfg.small_model))
     for row in rows:
         report.scorers[row["scorer"]] += 1

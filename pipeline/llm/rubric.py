@@ -31,7 +31,8 @@ PARTIAL = 0.5
 CRITERIA = tuple(WEIGHTS)
 INSTRUCTION_LIKE = re.compile(
     r"ignore (?:all |any |the )?(?:previous|prior|above|earlier|your)|disregard|system prompt|you are now|"
-    r"\bscore (?:this|me|it|us|the call)?\s*(?:as |at |to )?\d+|set (?:the )?score|new instructions|as an ai",
+    r"\b(?:score|rate|mark)\b(?: (?:this|me|it|us|the|my|our))?(?: (?:call|lead|one))? (?:as |at |to |a )?\d+|"
+    r"set (?:the )?score|new instructions|as an ai|(?:mark|set) (?:all|every|each) ",
     re.IGNORECASE)
 
 

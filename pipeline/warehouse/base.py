@@ -14,7 +14,8 @@ from typing import Any, Iterable, Mapping
 import pyarrow as pa
 
 from pipeline.warehouse.dialect import Dialect
-from pipeline.warehouse.tables import ALL_TABLES, RAW_SESSIONS, RAW_SESSIONS_REJECTED, TABLES, Table
+from pipeline.warehouse.registry import ALL_TABLES, TABLES
+from pipeline.warehouse.tables import RAW_SESSIONS, RAW_SESSIONS_REJECTED, Table
 
 _ARROW_TYPES = {
     "string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.date32(),

@@ -22,7 +22,7 @@ from google.cloud import bigquery
 
 from pipeline.warehouse.base import Warehouse
 from pipeline.warehouse.dialect import BigQueryDialect
-from pipeline.warehouse.tables import ALL_TABLES
+from pipeline.warehouse.registry import ALL_TABLES
 
 _ARROW_TO_BIGQUERY = {"string": "STRING", "int64": "INT64", "double": "FLOAT64", "bool": "BOOL", "date32[day]": "DATE",
                       "timestamp[us]": "TIMESTAMP"}

@@ -94,10 +94,9 @@ DAILY_KPIS = Table(
         ("session_date", "date"), ("sessions", "int"), ("median_duration_s", "float"), ("hot_leads", "int"),
         ("warm_leads", "int"), ("cold_leads", "int"), ("meeting_booked_rate", "float"),
         ("e2e_latency_p50", "float"), ("e2e_latency_p95", "float"), ("voice_cost_usd", "float"),
-        ("cost_per_call_usd", "float"), ("top_integrations", "string[]"), ("top_competitors", "string[]"),
+        ("llm_cost_usd", "float"), ("cost_per_call_usd", "float"), ("top_integrations", "string[]"), ("top_competitors", "string[]"),
     ),
 )
 
-ALL_TABLES = (RAW_SESSIONS, RAW_SESSIONS_REJECTED, SESSION_TRANSCRIPTS, SESSION_SIGNALS, SESSION_METRICS, LEAD_SCORES,
-              DAILY_KPIS)
-TABLES = {table.name: table for table in ALL_TABLES}
+CORE_TABLES = (RAW_SESSIONS, RAW_SESSIONS_REJECTED, SESSION_TRANSCRIPTS, SESSION_SIGNALS, SESSION_METRICS, LEAD_SCORES,
+               DAILY_KPIS)

@@ -1,0 +1,77 @@
+"""`llm_scores`: the LLM lead score, sentiment and sales intelligence per session, beside the heuristic one.
+
+Run config `mode` picks what may be sent (see `pipeline/llm/analyze.py`): `auto` (default) is `batch` for a
+complete past day (the off-peak run: heuristic-hot sessions sync, the rest to the Batch API at half price) and
+`hot_only` for today's partition (intraday runs score only the hot fast path). `sync` sends everything now,
+`cache` sends nothing. Without OPENAI_API_KEY / OPENAI_BASE_URL no client exists and the heuristic stands.
+"""
+
+
+from datetime import date, datetime, timezone
+from typing import Optional
+
+import dagster as dg
+
+from assets.materialize import partition_days
+from pipeline.llm.analyze import build_day
+from pipeline.llm.client import LLMClient
+from pipeline.llm.config import llm_enabled, load_llm_config
+from pipeline.llm.prompt import PROMPT_VERSION
+from pipeline.llm.tables import LLM_SCORES
+from pipeline.partitions import daily_partitions
+from pipeline.resources import WarehouseResource
+
+
+class LLMScoresConfig(dg.Config):
+    mode: str = "auto"  # auto | sync | batch | hot_only | cache
+    small_model: Optional[str] = None  # None: pipeline/llm/config.yaml
+    large_model: Optional[str] = None
+    band: Optional[int] = None
+    concurrency: Optional[int] = None
+
+
+def resolve_mode(mode: str, day: date, today: date | None = None) -> str:
+    if mode != "auto":
+        return mode
+    return "batch" if day < (today or datetime.now(timezone.utc).date()) else "hot_only"
+
+
+def llm_client(config: LLMScoresConfig | None = None) -> LLMClient | None:
+    if not llm_enabled():
+        return None
+    overrides = {k: getattr(config, k) for k in ("small_model", "large_model", "band", "concurrency")} if config else {}
+    return LLMClient(load_llm_config(**overrides))
+
+
+@dg.asset(
+    name="llm_scores", group_name="analysis", deps=["session_transcripts", "lead_scores"],
+    description="LLM lead score (rubric over evidence-checked BANT answers), sentiment, summary, pain points, "
+                "objections, competitors, product questions and next step; heuristic fallback flagged by `scorer`.",
+    partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(), kinds={"python", "openai"},
+    metadata={"dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, k) for n, k in LLM_SCORES.columns]),
+              "dagster/table_name": "llm_scores"},
+)
+def llm_scores(context: dg.AssetExecutionContext, config: LLMScoresConfig,
+               warehouse: WarehouseResource) -> dg.MaterializeResult:
+    backend, client = warehouse.get(), llm_client(config)
+    totals, per_day = {"rows": 0, "sync_calls": 0, "queued": 0}, {}
+    batches, scorers = [], {}
+    for day in partition_days(context):
+        mode = resolve_mode(config.mode, day)
+        report = build_day(backend, day, mode, client)
+        per_day[day.isoformat()] = report.rows
+        for key in totals:
+            totals[key] += getattr(report, key)
+        batches += report.batches
+        for name, count in report.scorers.items():
+            scorers[name] = scorers.get(name, 0) + count
+        context.log.info(f"llm_scores {day} ({mode}): {report.rows} rows, {report.sync_calls} sync calls, "
+                         f"{report.queued} queued in {len(report.batches)} batches, scorers {dict(report.scorers)}")
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": totals["rows"], "rows_per_day": per_day, "sync_calls": totals["sync_calls"],
+        "queued_for_batch": totals["queued"], "batches": batches, "scorers": scorers,
+        "prompt_version": PROMPT_VERSION, "llm_enabled": client is not None,
+    })
+
+
+LLM_ASSETS = [llm_scores]

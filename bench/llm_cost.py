@@ -1,0 +1,88 @@
+"""LLM analysis cost per call on the synthetic corpus, for the configured models.
+
+Token counts: input = the exact messages the pipeline would send (redacted transcript, system prompt, and the
+JSON schema sent as response_format) at chars/4; output = OUTPUT_TOKENS, a conservative estimate of a real
+structured answer (the loopback server's answers are shorter, ~150 tokens). Prefix caching is counted only when
+the prompt reaches the provider's 1,024-token minimum. The routed share (sessions whose small-model score is in
+the band) comes from the rubric over the loopback server's deterministic answers; the hot share (sync, full
+price) from the heuristic tiers; the rest runs through the Batch API at the price table's batch discount.
+Run: `.venv/bin/python bench/llm_cost.py [sessions]`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from agent.signals import extract_signals, load_vocabulary  # noqa: E402
+from openai_server import analysis_for  # noqa: E402
+from pipeline.cost import item_cost, load_prices  # noqa: E402
+from pipeline.generator import generate_sessions  # noqa: E402
+from pipeline.llm.config import load_llm_config  # noqa: E402
+from pipeline.llm.prompt import SYSTEM_PROMPT, build_messages, transcript_text  # noqa: E402
+from pipeline.llm.rubric import in_band, score_analysis  # noqa: E402
+from pipeline.llm.schema import RESPONSE_FORMAT, Analysis  # noqa: E402
+from pipeline.pii import redact  # noqa: E402
+from pipeline.scoring import score_lead  # noqa: E402
+
+OUTPUT_TOKENS = 350
+CACHE_MIN_TOKENS, CACHE_STEP = 1024, 128
+SEED_COST_PER_CALL = 0.05
+
+
+def tokens(text: str) -> int:
+    return len(text) // 4
+
+
+def main(count: int = 1000) -> None:
+    cfg, prices = load_llm_config(), load_prices()
+    schema_tokens = tokens(json.dumps(RESPONSE_FORMAT))
+    prefix = tokens(SYSTEM_PROMPT) + schema_tokens
+    vocab = load_vocabulary()
+
+    def call_cost(model: str, input_tokens: int, batch: bool) -> float:
+        cached = (prefix // CACHE_STEP) * CACHE_STEP if input_tokens >= CACHE_MIN_TOKENS else 0
+        item = {"kind": "llm", "provider": cfg.provider, "model": model, "input_tokens": input_tokens,
+                "cached_input_tokens": cached, "output_tokens": OUTPUT_TOKENS}
+        return item_cost(item, prices, batch)
+
+    sums = {"small_sync": 0.0, "small_batch": 0.0, "large_sync": 0.0, "large_batch": 0.0, "blended": 0.0,
+            "all_sync": 0.0}
+    inputs, routed, hot = [], 0, 0
+    for payload in generate_sessions(count, 1, 7):
+        turns = [(t["role"], redact(t["text"])) for t in payload["transcript"] if t["role"] in ("user", "assistant")]
+        n = sum(tokens(m["content"]) for m in build_messages(transcript_text(turns))) + schema_tokens
+        inputs.append(n)
+        caller = [t for r, t in turns if r == "user"]
+        tools = [c["name"] for c in payload["tool_calls"] if not c["is_error"]]
+        is_hot = score_lead(extract_signals(caller, tools, [t for r, t in turns if r == "assistant"], vocab),
+                            payload["participant"]["metadata"], tools, caller, vocab).tier == "hot"
+        is_routed = in_band(score_analysis(Analysis.model_validate(analysis_for(caller)), caller).score, cfg.band)
+        hot, routed = hot + is_hot, routed + is_routed
+        costs = {k: call_cost(m, n, b) for k, m, b in (("small_sync", cfg.small_model, False),
+                 ("small_batch", cfg.small_model, True), ("large_sync", cfg.large_model, False),
+                 ("large_batch", cfg.large_model, True))}
+        for k, v in costs.items():
+            sums[k] += v
+        sums["blended"] += (costs["small_sync"] if is_hot else costs["small_batch"]) + is_routed * (
+            costs["large_sync"] if is_hot else costs["large_batch"])
+        sums["all_sync"] += costs["small_sync"] + is_routed * costs["large_sync"]
+    mean = {k: v / count for k, v in sums.items()}
+    print(f"{count} synthetic calls: mean input {sum(inputs) / count:.0f} tokens (system+schema prefix {prefix}, "
+          f"cached in {CACHE_STEP}-token steps when a prompt reaches {CACHE_MIN_TOKENS} tokens: "
+          f"{sum(i >= CACHE_MIN_TOKENS for i in inputs) / count:.0%} of calls), output {OUTPUT_TOKENS} tokens (estimate)")
+    print(f"  {cfg.small_model:14s} sync ${mean['small_sync']:.5f}/call   batch ${mean['small_batch']:.5f}/call")
+    print(f"  {cfg.large_model:14s} sync ${mean['large_sync']:.5f}/call   batch ${mean['large_batch']:.5f}/call")
+    print(f"routed to {cfg.large_model}: {routed / count:.1%} (band ±{cfg.band}); heuristic-hot sync fast path: "
+          f"{hot / count:.1%}")
+    print(f"blended cost per call: ${mean['blended']:.5f} (everything sync: ${mean['all_sync']:.5f}); goal <= $0.002; "
+          f"{SEED_COST_PER_CALL / mean['blended']:.0f}x cheaper than the seed's ${SEED_COST_PER_CALL}/call")
+    print("a re-materialization of an unchanged day costs $0 (cache)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)

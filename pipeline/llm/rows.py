@@ -1,0 +1,47 @@
+"""The two kinds of `llm_scores` row: an LLM answer scored by the rubric, or the heuristic fallback.
+
+Both carry every column; the fallback keeps the heuristic score and tier, says so in `scorer`, says why in
+`llm_status` (queued, failed, not_sent, disabled) and takes its sentiment from the VADER lexicon.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from pipeline.llm.prompt import PROMPT_VERSION
+from pipeline.llm.rubric import CRITERIA, score_analysis
+from pipeline.llm.schema import Analysis
+from pipeline.llm.sentiment import lexicon_sentiment
+
+if TYPE_CHECKING:
+    from pipeline.llm.analyze import Session
+
+
+def heuristic_row(s: "Session", day: date, status: str, enabled: bool) -> dict:
+    value, label = lexicon_sentiment(s.caller_lines)
+    return {"session_id": s.session_id, "session_date": day, "lead_score": s.heuristic["lead_score"],
+            "lead_tier": s.heuristic["lead_tier"], "reasons": s.heuristic["reasons"], "scorer": "heuristic",
+            "llm_status": status, "prompt_version": PROMPT_VERSION if enabled else None,
+            "transcript_hash": s.hash or None, "sentiment": value, "sentiment_label": label,
+            "sentiment_source": "vader", "pain_points": [], "objections": [], "competitors": [],
+            "product_questions": [], "input_tokens": 0, "cached_tokens": 0, "output_tokens": 0, "llm_cost_usd": 0.0,
+            "is_batch": False}
+
+
+def llm_row(s: "Session", day: date, used: list[dict], model: str) -> dict:
+    answer = Analysis.model_validate_json(used[-1]["response_json"])
+    rubric = score_analysis(answer, s.caller_lines)
+    row = {"session_id": s.session_id, "session_date": day, "lead_score": rubric.score, "lead_tier": rubric.tier,
+           "reasons": rubric.reasons, "scorer": "llm", "llm_status": "scored", "model": model,
+           "prompt_version": PROMPT_VERSION, "transcript_hash": s.hash, "sentiment": answer.sentiment.value,
+           "sentiment_label": answer.sentiment.label, "sentiment_source": "llm", "summary": answer.summary,
+           "pain_points": answer.pain_points, "objections": answer.objections,
+           "competitors": answer.competitors_mentioned, "product_questions": answer.product_questions,
+           "next_step": answer.next_step, "is_batch": bool(used[-1]["is_batch"]),
+           "llm_cost_usd": round(sum(u["llm_cost_usd"] for u in used), 8)}
+    for k in ("input_tokens", "cached_tokens", "output_tokens"):
+        row[k] = sum(u[k] for u in used)
+    for name in CRITERIA:
+        row[f"{name}_status"], row[f"{name}_evidence"] = rubric.statuses[name]
+    return row
