@@ -9,39 +9,60 @@ from __future__ import annotations
 from pipeline.warehouse.dialect import Dialect
 
 
+TURN_FIELDS = {"id": "string", "role": "string", "text": "string", "created_at": "timestamp", "interrupted": "bool",
+               **{f"metrics.{m}": "float" for m in ("e2e_latency", "llm_node_ttft", "tts_node_ttfb",
+                                                     "end_of_turn_delay", "transcription_delay")}}
+CALL_FIELDS = {"name": "string", "is_error": "bool"}
+
+
 def transcripts(d: Dialect) -> str:
     """One row per turn, unnested from the raw payload inside the warehouse."""
-    items, index = d.unnest_json("r.payload", "$.transcript", "item")
+    items, index, f = d.json_records("r.payload", "$.transcript", "item", TURN_FIELDS)
     return f"""
-SELECT r.session_id, r.session_date, {index} AS turn_index, {d.json_str('item', '$.id')} AS item_id,
-       {d.json_str('item', '$.role')} AS role, {d.json_str('item', '$.text')} AS text,
-       {d.json_timestamp('item', '$.created_at')} AS created_at,
-       COALESCE({d.json_bool('item', '$.interrupted')}, FALSE) AS interrupted,
-       {d.json_float('item', '$.metrics.e2e_latency')} AS e2e_latency,
-       {d.json_float('item', '$.metrics.llm_node_ttft')} AS llm_node_ttft,
-       {d.json_float('item', '$.metrics.tts_node_ttfb')} AS tts_node_ttfb,
-       {d.json_float('item', '$.metrics.end_of_turn_delay')} AS end_of_turn_delay,
-       {d.json_float('item', '$.metrics.transcription_delay')} AS transcription_delay
+SELECT r.session_id, r.session_date, {index} AS turn_index, {f['id']} AS item_id, {f['role']} AS role,
+       {f['text']} AS text, {f['created_at']} AS created_at, COALESCE({f['interrupted']}, FALSE) AS interrupted,
+       {f['metrics.e2e_latency']} AS e2e_latency, {f['metrics.llm_node_ttft']} AS llm_node_ttft,
+       {f['metrics.tts_node_ttfb']} AS tts_node_ttfb, {f['metrics.end_of_turn_delay']} AS end_of_turn_delay,
+       {f['metrics.transcription_delay']} AS transcription_delay
 FROM {d.table('raw_sessions')} AS r, {items}
 WHERE r.session_date = {d.param('day')}"""
 
 
 def turn_texts(d: Dialect) -> str:
-    """The day's turns in order, for the Python signal rules (user and assistant: the rules pick what counts)."""
+    """The day's caller and assistant turns in order (the LLM analysis builds its transcript from them)."""
     return f"""
 SELECT session_id, role, text FROM {d.table('session_transcripts')}
 WHERE session_date = {d.param('day')} AND role IN ('user', 'assistant')
 ORDER BY session_id, turn_index"""
 
 
-def tool_calls(d: Dialect) -> str:
-    """Successful tool calls per session (name only): the evidence for `meeting_booked` and the scorer."""
-    calls, index = d.unnest_json("r.payload", "$.tool_calls", "call")
+def session_inputs(d: Dialect) -> str:
+    """Per session of the day: participant metadata, the caller's and the assistant's texts in turn order, and
+    the names of successful tool calls, aggregated in SQL so Python receives one row per session."""
+    day = d.param("day")
+    calls, index, f = d.json_records("r.payload", "$.tool_calls", "call", CALL_FIELDS)
+
+    def texts(role: str) -> str:
+        return (f"SELECT session_id, {d.ordered_list('text', 'turn_index')} AS texts FROM {d.table('session_transcripts')} "
+                f"WHERE session_date = {day} AND role = '{role}' AND text IS NOT NULL AND text <> '' GROUP BY session_id")
+
     return f"""
-SELECT r.session_id, {d.json_str('call', '$.name')} AS name
-FROM {d.table('raw_sessions')} AS r, {calls}
-WHERE r.session_date = {d.param('day')} AND NOT COALESCE({d.json_bool('call', '$.is_error')}, FALSE)
-ORDER BY r.session_id, {index}"""
+WITH user_turns AS ({texts('user')}), assistant_turns AS ({texts('assistant')}),
+tools AS (
+  SELECT r.session_id, {d.ordered_list(f['name'], index)} AS names FROM {d.table('raw_sessions')} AS r, {calls}
+  WHERE r.session_date = {day} AND NOT COALESCE({f['is_error']}, FALSE) AND {f['name']} IS NOT NULL
+  GROUP BY r.session_id
+)
+SELECT r.session_id, {d.json_str('r.payload', '$.participant.metadata.company')} AS company,
+       {d.json_str('r.payload', '$.participant.metadata.email')} AS email,
+       {d.json_str('r.payload', '$.participant.metadata.plan')} AS plan,
+       u.texts AS user_texts, a.texts AS assistant_texts, t.names AS tool_names
+FROM {d.table('raw_sessions')} AS r
+LEFT JOIN user_turns AS u ON u.session_id = r.session_id
+LEFT JOIN assistant_turns AS a ON a.session_id = r.session_id
+LEFT JOIN tools AS t ON t.session_id = r.session_id
+WHERE r.session_date = {day}
+ORDER BY r.session_id"""
 
 
 # livekit is known to report end-of-turn and other delays of minutes after long silences; such values are
@@ -57,7 +78,7 @@ def session_metrics(d: Dialect) -> str:
     def kept(column: str) -> str:
         return f"CASE WHEN {column} <= {LATENCY_OUTLIER_S} THEN {column} END"
 
-    calls, _ = d.unnest_json("r.payload", "$.tool_calls", "call")
+    calls, _, call = d.json_records("r.payload", "$.tool_calls", "call", CALL_FIELDS)
     return f"""
 WITH turns AS (
   SELECT session_id, COUNT(*) AS turns, SUM(CASE WHEN role = 'user' THEN 1 ELSE 0 END) AS user_turns,
@@ -71,7 +92,7 @@ WITH turns AS (
   FROM {d.table('session_transcripts')} WHERE session_date = {day} GROUP BY session_id
 ), tools AS (
   SELECT r.session_id, COUNT(*) AS tool_calls,
-         SUM(CASE WHEN COALESCE({d.json_bool('call', '$.is_error')}, FALSE) THEN 1 ELSE 0 END) AS tool_errors
+         SUM(CASE WHEN COALESCE({call['is_error']}, FALSE) THEN 1 ELSE 0 END) AS tool_errors
   FROM {d.table('raw_sessions')} AS r, {calls} WHERE r.session_date = {day} GROUP BY r.session_id
 )
 SELECT r.session_id, r.session_date, {d.seconds_between('r.started_at', 'r.ended_at')} AS duration_s,
@@ -88,23 +109,15 @@ ORDER BY r.session_id"""
 
 def usage_items(d: Dialect) -> str:
     """Usage per session and model, summed, for the cost functions."""
-    items, _ = d.unnest_json("r.payload", "$.usage", "u")
-    sums = ",\n       ".join(f"SUM(COALESCE({d.json_float('u', '$.' + f)}, 0)) AS {f}" for f in USAGE_FIELDS)
+    kinds = {"kind": "string", "provider": "string", "model": "string", **{f: "float" for f in USAGE_FIELDS}}
+    items, _, u = d.json_records("r.payload", "$.usage", "u", kinds)
+    sums = ",\n       ".join(f"SUM(COALESCE({u[f]}, 0)) AS {f}" for f in USAGE_FIELDS)
     return f"""
-SELECT r.session_id, {d.json_str('u', '$.kind')} AS kind, {d.json_str('u', '$.provider')} AS provider,
-       {d.json_str('u', '$.model')} AS model,
+SELECT r.session_id, {u['kind']} AS kind, {u['provider']} AS provider, {u['model']} AS model,
        {sums}
 FROM {d.table('raw_sessions')} AS r, {items} WHERE r.session_date = {d.param('day')}
 GROUP BY r.session_id, kind, provider, model
 ORDER BY r.session_id, kind, provider, model"""
-
-
-def participant_metadata(d: Dialect) -> str:
-    return f"""
-SELECT session_id, {d.json_str('payload', '$.participant.metadata.company')} AS company,
-       {d.json_str('payload', '$.participant.metadata.email')} AS email,
-       {d.json_str('payload', '$.participant.metadata.plan')} AS plan
-FROM {d.table('raw_sessions')} WHERE session_date = {d.param('day')}"""
 
 
 def signals_for_scoring(d: Dialect) -> str:

@@ -1,9 +1,8 @@
-"""The per-session inputs the Python rules need for one day, read in three column-pruned queries and grouped
-once, so the signal and scoring assets never loop over SQL per session."""
+"""The per-session inputs the Python rules need for one day: one SQL query that aggregates texts and tool names
+per session, so the signal and scoring assets never group rows in Python or query per session."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,20 +22,9 @@ class SessionInput:
 
 def load_day_inputs(warehouse: Warehouse, day: date) -> list[SessionInput]:
     """Every session of the day (including ones with an empty transcript), in session_id order."""
-    d, params = warehouse.dialect, {"day": day}
-    sessions = {
-        row["session_id"]: SessionInput(row["session_id"], {k: row[k] for k in ("company", "email", "plan") if row[k]})
-        for row in warehouse.query(queries.participant_metadata(d), params).to_pylist()
-    }
-    turns = warehouse.query(queries.turn_texts(d), params).to_pydict()
-    for session_id, role, text in zip(turns["session_id"], turns["role"], turns["text"]):
-        if session_id in sessions and text:
-            (sessions[session_id].user_texts if role == "user" else sessions[session_id].assistant_texts).append(text)
-    calls: dict[str, list[str]] = defaultdict(list)
-    tools = warehouse.query(queries.tool_calls(d), params).to_pydict()
-    for session_id, name in zip(tools["session_id"], tools["name"]):
-        calls[session_id].append(name)
-    for session_id, names in calls.items():
-        if session_id in sessions:
-            sessions[session_id].tool_names = names
-    return [sessions[key] for key in sorted(sessions)]
+    rows = warehouse.query(queries.session_inputs(warehouse.dialect), {"day": day}).to_pylist()
+    return [
+        SessionInput(row["session_id"], {k: row[k] for k in ("company", "email", "plan") if row[k]},
+                     row["user_texts"] or [], row["assistant_texts"] or [], row["tool_names"] or [])
+        for row in rows
+    ]

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from agent.signals import Signals
+from agent.signals import Signals, extract_signals
 from pipeline.scoring import HOT_THRESHOLD, score_lead
 
 
@@ -75,3 +75,31 @@ def test_score_is_in_range_and_consistent_with_the_tier(team, high, dm, budget, 
     assert 0 <= result.score <= 100
     assert (result.score >= HOT_THRESHOLD) == (result.tier == "hot")
     assert (result.score < 40) == (result.tier == "cold")
+
+
+@pytest.mark.parametrize("said, reason", [
+    ("I'm a grad student, it's just for my thesis. Is there a free version?", "student project"),
+    ("The party's this Saturday, it's for my daughter's birthday party, so it's urgent.", "personal one-off"),
+    ("I need my subletter to sign the sublease. It's just this one time.", "personal one-off"),
+    ("I'm looking to get a lit-up neon sign made for my storefront.", "wrong product"),
+    ("Congratulations! Your business has been selected for a limited-time offer. Press one now.", "spam"),
+    ("This is Brad from GrowthRocket Media, we help companies like yours triple their leads.", "spam"),
+])
+def test_more_not_a_fit_callers_are_cold_from_their_own_words(said, reason):
+    signals = extract_signals([said])
+    result = score_lead(signals, user_texts=[said])
+    assert (result.tier, result.reasons[0]) == ("cold", f"not a fit: {reason}")
+
+
+def test_an_owner_with_a_spending_limit_is_hot_from_the_words_alone():
+    said = ["I own a roofing company, three of us send quotes.", "How much is it? I'm trying to keep it under fifty bucks."]
+    result = score_lead(extract_signals(said), user_texts=said)
+    assert result.tier == "hot"
+    assert {"decision maker", "budget mentioned", "team of 3"} <= set(result.reasons)
+
+
+def test_a_narrow_team_with_a_deadline_but_a_boss_deciding_is_hot_via_team_and_urgency():
+    said = ["We're like forty-ish reps sending proposals.", "We want this by the end of the month. Our VP decides."]
+    signals = extract_signals(said)
+    assert (signals.team_size, signals.urgency, signals.decision_maker) == (40, "high", False)
+    assert score_lead(signals, user_texts=said).tier == "hot"

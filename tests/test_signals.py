@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.signals import DEFAULT_VOCABULARY, Signals, extract_signals, live_signals, load_vocabulary
+from agent.numbers import NumberParser, mask_phone_numbers
+from agent.signals import (DEFAULT_VOCABULARY, Signals, analyse, clear_caches, extract_signals, live_signals,
+                           load_vocabulary, not_a_fit_reason)
+from agent.signals.prefilter import Phrases, pattern_keys, text_keys
 
 
 def signals(*user: str, **kwargs) -> Signals:
@@ -267,3 +270,180 @@ def test_a_team_can_bring_its_own_vocabulary(tmp_path: Path):
     said = ["We take cards through Square."]
     assert extract_signals(said, vocab=load_vocabulary(custom)).integrations == ["stripe"]
     assert extract_signals(said).integrations == []
+
+
+# --- Behaviours added against the held-out calls (tests/data/holdout_calls.jsonl) -------------------------------
+
+
+@pytest.mark.parametrize("text, size", [
+    ("It's me and three employees.", 4),
+    ("It's my assistant and I, and we send a lot of contracts.", 2),
+    ("We've got twenty recruiters, well, twenty-two as of Monday.", 22),
+    ("We're a team of, hmm, six, well, seven with me.", 7),
+    ("We have about ninety staff, but the intake coordinators, six of them, would use it.", 6),
+])
+def test_more_ways_of_stating_a_team(text, size):
+    assert signals(text).team_size == size
+
+
+@pytest.mark.parametrize("text", [
+    "Can I leave my number? It's eight hundred, five five five, zero one four two.",
+    "My number is six one seven, five five five, zero one nine two.",
+])
+def test_spoken_phone_numbers_are_not_team_sizes(text):
+    assert signals(text).team_size is None
+
+
+def test_a_bare_number_is_not_a_team_when_the_caller_is_not_a_business():
+    assert signals("Maybe sixty? It's not a business thing, it's just for my thesis.").team_size is None
+    assert signals("Seven, counting the estimators.").team_size == 7
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("So I own a roofing company, and I'm tired of doing quotes in Word.", True),
+    ("My wife and I own a little event barn.", True),
+    ("I'm the broker-owner at Lakeshore Realty.", True),
+    ("I'm a partner, I'll make the call on it.", True),
+    ("It's my brokerage.", True),
+    ("I'm the managing director at Alder Consulting.", True),
+    ("My boss, the agency principal, signs off on anything we buy.", False),
+    ("Procurement handles all the buying.", False),
+    ("Procurement will handle the contract with you.", False),
+    ("My boss owns the company, he'll make the decision.", False),
+    ("I'm a partner manager at a bank.", None),
+])
+def test_more_decision_maker_phrasings(text, expected):
+    assert signals(text).decision_maker is expected
+
+
+@pytest.mark.parametrize("text, urgency", [
+    ("We want to decide by the end of next week.", "high"),
+    ("We need this going before next week.", "high"),
+    ("We'd like this in place by the end of the month.", "high"),
+    ("Our renewal is the end of the month, so we kinda need to decide fast.", "high"),
+    ("We're looking at rolling out next quarter, so no fire drill.", "normal"),
+    ("We're not in a hurry, sometime in the next six months.", "normal"),
+])
+def test_near_deadlines_and_relaxed_timelines(text, urgency):
+    assert signals(text).urgency == urgency
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("What's the cheapest plan you've got?", True),
+    ("Can I do it for free?", True),
+    ("The board approves anything over five hundred dollars, so it has to stay under that.", True),
+    ("I'm trying to keep it under fifty bucks a month.", True),
+    ("We're paying forty dollars a user and we can't go higher than that.", True),
+    ("Just make sure I don't get charged again next month.", False),
+])
+def test_more_budget_phrasings(text, expected):
+    assert signals(text).budget_mentioned is expected
+
+
+@pytest.mark.parametrize("text, names", [
+    ("We were on HubSpot, well, we migrated to Salesforce in March.", ["salesforce"]),
+    ("We're not using Zapier anymore, it kept breaking.", []),
+    ("We keep contracts in Dropbox, and we sign them with Dropbox Sign.", ["dropbox"]),
+])
+def test_past_and_current_tools(text, names):
+    assert signals(text).integrations == names
+
+
+@pytest.mark.parametrize("text, use_cases", [
+    ("Honestly the renewal quote they sent was a lot.", []),
+    ("Procurement will handle the contract with you.", []),
+    ("I'm looking to get a sign made for my storefront, like a lit-up neon sign.", []),
+    ("We use QuickBooks for invoicing.", []),
+    ("We use Dynamics 365 for client intake.", []),
+    ("I need clients to sign my contract and pay the retainer.", ["contracts", "esignature", "payments"]),
+    ("I'd want customers to pay right from the quote.", ["payments", "quotes"]),
+])
+def test_use_cases_need_the_callers_own_documents(text, use_cases):
+    assert signals(text).use_cases == use_cases
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("I'm a grad student and I'm running a study for my thesis.", "student project"),
+    ("I'm planning my daughter's birthday party.", "personal one-off"),
+    ("I'm subletting my room and need my subletter to sign. It's just this one time.", "personal one-off"),
+    ("I'm looking to get a neon sign for my storefront.", "wrong product"),
+    ("This is Brad from GrowthRocket Media. We help software companies like yours triple their leads.", "spam"),
+    ("Press one now to claim your free audit.", "spam"),
+    ("We're a dental practice with four front-desk staff.", None),
+])
+def test_not_a_fit_reasons(text, reason):
+    assert not_a_fit_reason([text]) == reason
+
+
+def test_live_signals_match_the_batch_rules_on_one_utterance():
+    said = "We're like forty-ish reps on sales force and we need it by the end of the month. How much is it?"
+    expected = signals(said).to_dict()
+    del expected["meeting_booked"]
+    assert live_signals(said) == expected == {**expected, "team_size": 40, "integrations": ["salesforce"],
+                                              "urgency": "high", "budget_mentioned": True}
+
+
+def test_each_distinct_utterance_is_analysed_once():
+    clear_caches()
+    first = analyse(load_vocabulary(), "We're twelve people on HubSpot.")
+    assert analyse(load_vocabulary(), "We're twelve people on HubSpot.") is first
+    assert analyse.cache_info().hits >= 1
+
+
+# --- The keyword prefilter never changes an answer ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern, keys", [
+    (r"docu[\s-]*sign", {"docu"}),  # "docusign" and "docu sign" both start with "docu"
+    (r"(my|our) (boss|manager) asked me", {"aske", "mana"}),  # the most telling word of each form
+    (r"i'm[\s-]+the[\s-]+decision[\s-]+maker", {"deci"}),
+    (r"budgets?", {"budg"}),
+    (r"apis?", {"api", "apis"}),  # short words are keys whole
+    (r"(i|we) (\w+ )?own", {"i", "we", "own"}),  # after "\w+" a word may be the end of another one
+])
+def test_pattern_keys_are_words_every_match_contains(pattern, keys):
+    assert pattern_keys(pattern) == keys
+
+
+def test_patterns_without_a_sure_word_run_unfiltered():
+    assert pattern_keys(r"\w+ agency") is None
+    assert pattern_keys(r"a\w+") is None
+
+
+def test_prefilter_gives_the_same_answers_as_running_every_pattern(monkeypatch):
+    sentences = [
+        "Yeah, hub spot. The free one.", "We'd like to embed it in our app.", "I'm the one who decides.",
+        "It's not my call, my boss, the owner, decides.", "Our deadline's tomorrow, it's time-sensitive.",
+        "We don't need payments, just signatures.", "Can the client pick between two or three package options?",
+        "It's up to me.", "We switched from docu-sign to hello sign.", "A.S.A.P. please, it's urgent.",
+        "The contract's up, they'll decide by Friday.", "I signed up for the free trial.",
+    ]
+    vocab = load_vocabulary()
+    gated = [analyse.__wrapped__(vocab, s) for s in sentences]
+    monkeypatch.setattr(Phrases, "active", lambda self, keys: list(range(len(self.patterns))))
+    assert [analyse.__wrapped__(vocab, s) for s in sentences] == gated
+
+
+def test_text_keys_cut_words_to_four_letters():
+    assert text_keys("it's the 'sign company', ok") >= {"it's", "it", "the", "sign", "comp", "ok"}
+
+
+# --- Number words --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, digits", [
+    ("a couple hundred agents", "200 agents"),
+    ("two hundred and fifty people", "250 people"),
+    ("twenty-five techs", "25 techs"),
+    ("half a dozen folks", "6 folks"),
+    ("two attorneys and four staff", "2 attorneys and 4 staff"),
+    ("five five five", "5 5 5"),
+    ("nothing numeric here", "nothing numeric here"),
+])
+def test_number_words_become_digits(text, digits):
+    assert NumberParser(load_vocabulary().number_words).digitize(text) == digits
+
+
+def test_phone_numbers_are_masked_but_counts_and_ranges_are_not():
+    assert "5" not in mask_phone_numbers("it's 800, 5 5 5, 0 1 4 2.")
+    assert mask_phone_numbers("between 10 and 20 users, 5-10 seats") == "between 10 and 20 users, 5-10 seats"

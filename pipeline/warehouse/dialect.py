@@ -1,13 +1,17 @@
 """The only place where DuckDB SQL and BigQuery SQL differ.
 
-Queries are written once (see `pipeline/queries.py`) against these helpers: JSON access, unnesting a JSON
-array with its position, quantiles, parameters, type names and table names. Everything else is the common SQL
+Queries are written once (see `pipeline/queries.py`) against these helpers: JSON access, JSON arrays as typed
+records with their position, quantiles, parameters, type names and table names. Everything else is the common SQL
 both engines accept (QUALIFY, MERGE, COUNTIF-free CASE sums, DATE(), window functions).
 """
 
 from __future__ import annotations
 
+import json
+
 from pipeline.warehouse.tables import Table
+
+JsonRecords = tuple[str, str, dict[str, str]]  # FROM fragment, 0-based index expression, field -> expression
 
 
 class Dialect:
@@ -23,17 +27,9 @@ class Dialect:
     def json_str(self, expr: str, path: str) -> str:
         raise NotImplementedError
 
-    def json_float(self, expr: str, path: str) -> str:
-        return f"SAFE_CAST({self.json_str(expr, path)} AS {self.types['float']})"
-
-    def json_bool(self, expr: str, path: str) -> str:
-        return f"SAFE_CAST({self.json_str(expr, path)} AS {self.types['bool']})"
-
-    def json_timestamp(self, expr: str, path: str) -> str:
-        return f"SAFE_CAST({self.json_str(expr, path)} AS TIMESTAMP)"
-
-    def unnest_json(self, expr: str, path: str, alias: str) -> tuple[str, str]:
-        """A FROM-clause fragment yielding one row per element of a JSON array, and its 0-based index."""
+    def json_records(self, expr: str, path: str, alias: str, fields: dict[str, str]) -> JsonRecords:
+        """One row per element of the JSON array at `path`, with its 0-based index and an expression for each
+        wanted field (dotted paths such as `metrics.e2e_latency`, neutral types)."""
         raise NotImplementedError
 
     def quantile(self, expr: str, fraction: float) -> str:
@@ -48,6 +44,10 @@ class Dialect:
 
     def top_values(self, value: str, count: str, k: int) -> str:
         """Aggregate: the `k` values with the highest `count`, ties broken by value, as an array."""
+        raise NotImplementedError
+
+    def ordered_list(self, value: str, order: str) -> str:
+        """Aggregate: the (non-null) values as an array in `order`."""
         raise NotImplementedError
 
     def from_staged(self, column: str, kind: str) -> str:
@@ -79,18 +79,21 @@ class DuckDBDialect(Dialect):
     def json_str(self, expr: str, path: str) -> str:
         return f"json_extract_string({expr}, '{path}')"
 
-    def json_float(self, expr: str, path: str) -> str:
-        return f"TRY_CAST({self.json_str(expr, path)} AS DOUBLE)"
-
-    def json_bool(self, expr: str, path: str) -> str:
-        return f"TRY_CAST({self.json_str(expr, path)} AS BOOLEAN)"
-
-    def json_timestamp(self, expr: str, path: str) -> str:
-        return f"TRY_CAST({self.json_str(expr, path)} AS TIMESTAMP)"
-
-    def unnest_json(self, expr: str, path: str, alias: str) -> tuple[str, str]:
-        return (f"unnest(json_extract({expr}, '{path}[*]')) WITH ORDINALITY AS {alias}_u({alias}, {alias}_pos)",
-                f"({alias}_pos - 1)")
+    def json_records(self, expr: str, path: str, alias: str, fields: dict[str, str]) -> JsonRecords:
+        # Parse each array once into typed structs (from_json with a schema): about twice as fast as one
+        # json_extract_string per field. Timestamps parse as text, then cast.
+        schema: dict = {}
+        for field, kind in fields.items():
+            *parents, leaf = field.split(".")
+            node = schema
+            for parent in parents:
+                node = node.setdefault(parent, {})
+            node[leaf] = "VARCHAR" if kind == "timestamp" else self.types[kind]
+        source = (f"unnest(from_json(json_extract({expr}, '{path}'), '{json.dumps([schema])}')) "
+                  f"WITH ORDINALITY AS {alias}_u({alias}, {alias}_pos)")
+        exprs = {field: (f"TRY_CAST({alias}.{field} AS TIMESTAMP)" if kind == "timestamp" else f"{alias}.{field}")
+                 for field, kind in fields.items()}
+        return source, f"({alias}_pos - 1)", exprs
 
     def quantile(self, expr: str, fraction: float) -> str:
         return f"quantile_cont({expr}, {fraction})"
@@ -103,6 +106,9 @@ class DuckDBDialect(Dialect):
 
     def top_values(self, value: str, count: str, k: int) -> str:
         return f"list({value} ORDER BY {count} DESC, {value})[1:{k}]"
+
+    def ordered_list(self, value: str, order: str) -> str:
+        return f"list({value} ORDER BY {order})"
 
 
 class BigQueryDialect(Dialect):
@@ -136,8 +142,12 @@ class BigQueryDialect(Dialect):
             f"WHEN NOT MATCHED BY SOURCE AND target.{table.partition_column} = {self.param('day')} THEN DELETE"
         ]
 
-    def unnest_json(self, expr: str, path: str, alias: str) -> tuple[str, str]:
-        return f"UNNEST(JSON_QUERY_ARRAY({expr}, '{path}')) AS {alias} WITH OFFSET AS {alias}_pos", f"{alias}_pos"
+    def json_records(self, expr: str, path: str, alias: str, fields: dict[str, str]) -> JsonRecords:
+        source = f"UNNEST(JSON_QUERY_ARRAY({expr}, '{path}')) AS {alias} WITH OFFSET AS {alias}_pos"
+        exprs = {field: (self.json_str(alias, f"$.{field}") if kind == "string"
+                         else f"SAFE_CAST({self.json_str(alias, f'$.{field}')} AS {self.types[kind]})")
+                 for field, kind in fields.items()}
+        return source, f"{alias}_pos", exprs
 
     def quantile(self, expr: str, fraction: float) -> str:
         return f"APPROX_QUANTILES({expr}, 100)[OFFSET({round(fraction * 100)})]"
@@ -150,6 +160,9 @@ class BigQueryDialect(Dialect):
 
     def top_values(self, value: str, count: str, k: int) -> str:
         return f"ARRAY_AGG({value} ORDER BY {count} DESC, {value} LIMIT {k})"
+
+    def ordered_list(self, value: str, order: str) -> str:
+        return f"ARRAY_AGG({value} ORDER BY {order})"
 
     def create_table(self, table: Table) -> str:
         sql = super().create_table(table)
