@@ -45,6 +45,14 @@ class Settings:
     salesforce_password: str = field(default_factory=lambda: _env("SALESFORCE_PASSWORD"), repr=False)
     salesforce_token: str = field(default_factory=lambda: _env("SALESFORCE_SECURITY_TOKEN"), repr=False)
     salesforce_domain: str = field(default_factory=lambda: _env("SALESFORCE_DOMAIN", "login"))
+    salesforce_instance_url: str = field(default_factory=lambda: _env("SALESFORCE_INSTANCE_URL"))
+    salesforce_access_token: str = field(default_factory=lambda: _env("SALESFORCE_ACCESS_TOKEN"), repr=False)
+    salesforce_external_id_field: str = field(
+        default_factory=lambda: _env("VA_SALESFORCE_EXTERNAL_ID_FIELD", "Voice_Lead_Id__c"))
+    hot_lead_threshold: int = field(default_factory=lambda: int(_env("VA_HOT_THRESHOLD", "80")))
+    crm_lead_url: str = field(default_factory=lambda: _env("VA_CRM_LEAD_URL"))  # template: {external_id}, {session_id}
+    amplitude_endpoint: str = field(
+        default_factory=lambda: _env("VA_AMPLITUDE_ENDPOINT", "https://api2.amplitude.com/2/httpapi"))
     slack_webhook_url: str = field(default_factory=lambda: _env("SLACK_WEBHOOK_URL"), repr=False)
     amplitude_api_key: str = field(default_factory=lambda: _env("AMPLITUDE_API_KEY"), repr=False)
     price_table_path: Path = field(default_factory=lambda: _env_path("VA_PRICE_TABLE", PROJECT_ROOT / "pipeline" / "prices.yaml"))

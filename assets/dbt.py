@@ -12,6 +12,7 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from agent.settings import load_settings
 from pipeline.dbt_project import dbt_project
 from pipeline.partitions import daily_partitions
 
@@ -41,5 +42,6 @@ class VoiceAnalyticsTranslator(DagsterDbtTranslator):
 def voice_analytics_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     window = context.partition_time_window
     last_day = window.end - timedelta(days=1)  # the window's end is exclusive
-    dbt_vars = {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat()}
+    dbt_vars = {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat(),
+                "hot_threshold": load_settings().hot_lead_threshold}  # the same threshold as the Slack alerts
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

@@ -60,7 +60,7 @@ def main(count: int = 1000) -> None:
         caller = [t for r, t in turns if r == "user"]
         tools = [c["name"] for c in payload["tool_calls"] if not c["is_error"]]
         is_hot = score_lead(extract_signals(caller, tools, [t for r, t in turns if r == "assistant"], vocab),
-                            payload["participant"]["metadata"], tools, caller, vocab).tier == "hot"
+                            payload["participant"]["metadata"], tools, vocab).tier == "hot"
         is_routed = in_band(score_analysis(Analysis.model_validate(analysis_for(caller)), caller).score, cfg.band)
         hot, routed = hot + is_hot, routed + is_routed
         costs = {k: call_cost(m, n, b) for k, m, b in (("small_sync", cfg.small_model, False),

@@ -97,7 +97,7 @@ def seed_pattern(path: Path) -> None:
             user = [t["text"] for t in payload["transcript"] if t["role"] == "user"]
             tools = [c["name"] for c in payload["tool_calls"] if not c["is_error"]]
             signals = extract_signals(user, tools)
-            score = score_lead(signals, payload["participant"]["metadata"], tools, user)
+            score = score_lead(signals, payload["participant"]["metadata"], tools)
             conn.execute("INSERT INTO seed_scores VALUES (?, ?, ?, ?, ?)", [
                 payload["session_id"], signals.team_size, score.score, score.tier,
                 usage_cost(payload["usage"], prices).usd])

@@ -70,14 +70,14 @@ def main() -> None:
     _clear_caches()
     t0 = time.perf_counter()
     for user, tools, assistant, metadata in sessions:
-        score_lead(extract_signals(user, tools, assistant, vocab), metadata, tools, user, vocab)
+        score_lead(extract_signals(user, tools, assistant, vocab), metadata, tools, vocab)
     batch = (time.perf_counter() - t0) / len(sessions) * 1e3
 
     sample = sessions[: max(1, len(sessions) // 10)]
     t0 = time.perf_counter()
     for user, tools, assistant, metadata in sample:
         _clear_caches()  # every utterance new, as if no two calls ever said the same thing
-        score_lead(extract_signals(user, tools, assistant, vocab), metadata, tools, user, vocab)
+        score_lead(extract_signals(user, tools, assistant, vocab), metadata, tools, vocab)
     cold_batch = (time.perf_counter() - t0) / len(sample) * 1e3
 
     print(f"{len(sessions)} sessions, {len(utterances)} user utterances ({len(distinct)} distinct)")

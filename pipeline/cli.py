@@ -49,7 +49,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     for call in _read_calls(args.file):
         signals = extract_signals(call["user"], call["tools"], call["assistant"])
-        score = score_lead(signals, call["metadata"], call["tools"], call["user"])
+        score = score_lead(signals, call["metadata"], call["tools"])
         print(json.dumps({"id": call["id"], "lead_score": score.score, "lead_tier": score.tier, "reasons": score.reasons}))
     return 0
 

@@ -5,6 +5,7 @@ from dagster_dbt import DbtCliResource
 
 from assets.checks import CHECKS
 from assets.dbt import voice_analytics_dbt
+from assets.destinations import DESTINATION_ASSETS
 from assets.kpis import daily_kpis
 from assets.llm import LLM_ASSETS
 from assets.metrics import session_metrics
@@ -22,7 +23,7 @@ from sensors.run_failure import run_failure_to_slack
 
 defs = dg.Definitions(
     assets=[raw_sessions, session_transcripts, session_signals, session_metrics, lead_scores, daily_kpis,
-            *LLM_ASSETS, voice_analytics_dbt],
+            *LLM_ASSETS, voice_analytics_dbt, *DESTINATION_ASSETS],
     asset_checks=CHECKS,
     jobs=[analytics_job, intraday_job],
     schedules=[offpeak_schedule, intraday_schedule],

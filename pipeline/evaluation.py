@@ -65,7 +65,7 @@ def evaluate(path: str | Path) -> EvalReport:
         assistant = [t["text"] for t in turns if t["role"] == "assistant"]
         tools = record.get("tool_names", ())
         signals = extract_signals(user, tools, assistant)
-        got = {**signals.to_dict(), "lead_tier": score_lead(signals, {}, tools, user).tier}
+        got = {**signals.to_dict(), "lead_tier": score_lead(signals, {}, tools).tier}
         labels = record["labels"]
         for name in LIST_FIELDS:
             expected, found = set(labels[name]), set(got[name])

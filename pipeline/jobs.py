@@ -2,8 +2,10 @@
 
 import dagster as dg
 
-# llm_scores is in: for today's partition it only scores heuristic-hot sessions, synchronously (the fast path).
-CHEAP_ASSETS = ["session_transcripts", "session_signals", "session_metrics", "lead_scores", "llm_scores", "daily_kpis"]
+# The fast path: for today's partition llm_scores only scores heuristic-hot sessions, synchronously, and the Slack
+# alerts read lead_scores directly, so a hot call is alerted by the ingest sensor's run, not the next day's.
+CHEAP_ASSETS = ["session_transcripts", "session_signals", "session_metrics", "lead_scores", "llm_scores", "daily_kpis",
+                "slack_hot_lead_alerts"]
 
 analytics_job = dg.define_asset_job(
     "analytics_job",

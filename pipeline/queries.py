@@ -121,7 +121,12 @@ ORDER BY r.session_id, kind, provider, model"""
 
 
 def signals_for_scoring(d: Dialect) -> str:
-    return f"SELECT * FROM {d.table('session_signals')} WHERE session_date = {d.param('day')}"
+    """The day's signals with the caller's company: all the heuristic scorer reads."""
+    return f"""
+SELECT g.*, r.participant_company AS company FROM {d.table('session_signals')} AS g
+JOIN {d.table('raw_sessions')} AS r ON r.session_id = g.session_id AND r.session_date = g.session_date
+WHERE g.session_date = {d.param('day')}
+ORDER BY g.session_id"""
 
 
 def daily_kpis(d: Dialect) -> str:

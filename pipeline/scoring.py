@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from agent.signals import Signals, Vocabulary, load_vocabulary, not_a_fit_reason
+from agent.signals import Signals, Vocabulary, load_vocabulary
 
 HOT_THRESHOLD = 80
 WARM_FLOOR = 40
@@ -54,8 +54,8 @@ def _hot_signals(signals: Signals, meeting_booked: bool) -> list[str]:
 
 
 def score_lead(signals: Signals, metadata: Mapping[str, Any] | None = None, tool_names: Sequence[str] = (),
-               user_texts: Sequence[str] = (), vocab: Vocabulary | None = None) -> LeadScore:
-    """Score one call from its signals, the caller's words (for not-a-fit reasons) and its tool calls."""
+               vocab: Vocabulary | None = None) -> LeadScore:
+    """Score one call from its signals (not-a-fit reason included), the caller's metadata and its tool calls."""
     vocab = vocab or load_vocabulary()
     meeting_booked = signals.meeting_booked or any(name in vocab.meeting_tools for name in tool_names)
     need = signals.use_cases or signals.integrations or signals.competitors
@@ -78,10 +78,9 @@ def score_lead(signals: Signals, metadata: Mapping[str, Any] | None = None, tool
         points += COMPANY_POINTS
         reasons.append(f"company: {metadata['company']}")
 
-    not_a_fit = not_a_fit_reason(user_texts, vocab)
-    if not_a_fit:
+    if signals.not_a_fit:
         tier = "cold"
-        reasons.insert(0, f"not a fit: {not_a_fit}")
+        reasons.insert(0, f"not a fit: {signals.not_a_fit}")
     elif not (need or hot or signals.team_size is not None):
         tier = "cold"
         reasons.insert(0, "no business need stated")

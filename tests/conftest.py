@@ -16,7 +16,8 @@ from pipeline.landing import land_batch, messages_from_payloads
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
 DAY = date(2026, 11, 20)
-PRODUCTION_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SALESFORCE_USERNAME", "SLACK_WEBHOOK_URL",
+PRODUCTION_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SALESFORCE_USERNAME", "SALESFORCE_INSTANCE_URL",
+                        "SALESFORCE_ACCESS_TOKEN", "SLACK_WEBHOOK_URL",
                         "AMPLITUDE_API_KEY", "VA_WAREHOUSE", "VA_BIGQUERY_ENDPOINT", "PUBSUB_EMULATOR_HOST")
 
 

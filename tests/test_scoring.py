@@ -42,20 +42,22 @@ def test_meeting_booked_counts_from_tool_calls_too():
     ("Your website isn't on page one for e-signature software. Who handles your marketing?", "spam"),
 ])
 def test_not_a_fit_callers_are_cold_whatever_their_signals(said, reason):
-    signals = Signals(team_size=20, budget_mentioned=True, urgency="high", use_cases=["contracts"])
-    result = score_lead(signals, user_texts=[said])
+    signals = Signals(team_size=20, budget_mentioned=True, urgency="high", use_cases=["contracts"],
+                      not_a_fit=extract_signals([said]).not_a_fit)
+    result = score_lead(signals)
     assert result.tier == "cold"
     assert result.score < 40
     assert result.reasons[0] == f"not a fit: {reason}"
 
 
 def test_a_call_without_any_business_signal_is_cold():
-    result = score_lead(Signals(), user_texts=["Can you sign my cast? Bro, hang up."])
+    result = score_lead(extract_signals(["Can you sign my cast? Bro, hang up."]))
     assert result.tier == "cold"
 
 
 def test_a_small_business_with_a_need_but_no_hot_signal_is_warm():
-    result = score_lead(Signals(use_cases=["esignature", "quotes"]), user_texts=["How do I add a signature field?"])
+    result = score_lead(Signals(use_cases=["esignature", "quotes"],
+                                not_a_fit=extract_signals(["How do I add a signature field?"]).not_a_fit))
     assert (result.tier, result.score) == ("warm", 40)
     assert result.reasons == ["need: esignature, quotes"]
 
@@ -86,14 +88,13 @@ def test_score_is_in_range_and_consistent_with_the_tier(team, high, dm, budget, 
     ("This is Brad from GrowthRocket Media, we help companies like yours triple their leads.", "spam"),
 ])
 def test_more_not_a_fit_callers_are_cold_from_their_own_words(said, reason):
-    signals = extract_signals([said])
-    result = score_lead(signals, user_texts=[said])
+    result = score_lead(extract_signals([said]))
     assert (result.tier, result.reasons[0]) == ("cold", f"not a fit: {reason}")
 
 
 def test_an_owner_with_a_spending_limit_is_hot_from_the_words_alone():
     said = ["I own a roofing company, three of us send quotes.", "How much is it? I'm trying to keep it under fifty bucks."]
-    result = score_lead(extract_signals(said), user_texts=said)
+    result = score_lead(extract_signals(said))
     assert result.tier == "hot"
     assert {"decision maker", "budget mentioned", "team of 3"} <= set(result.reasons)
 
@@ -102,4 +103,4 @@ def test_a_narrow_team_with_a_deadline_but_a_boss_deciding_is_hot_via_team_and_u
     said = ["We're like forty-ish reps sending proposals.", "We want this by the end of the month. Our VP decides."]
     signals = extract_signals(said)
     assert (signals.team_size, signals.urgency, signals.decision_maker) == (40, "high", False)
-    assert score_lead(signals, user_texts=said).tier == "hot"
+    assert score_lead(signals).tier == "hot"

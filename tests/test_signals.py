@@ -242,7 +242,7 @@ def test_lists_are_sorted_and_to_dict_has_every_field():
     assert result.integrations == ["google_drive", "slack", "zapier"]
     assert result.competitors == ["conga", "qwilr"]
     assert set(result.to_dict()) == {"team_size", "integrations", "competitors", "urgency", "use_cases",
-                                     "decision_maker", "budget_mentioned", "meeting_booked"}
+                                     "decision_maker", "budget_mentioned", "meeting_booked", "not_a_fit"}
 
 
 def test_signals_rebuilt_from_warehouse_rows_accept_null_lists():

@@ -33,6 +33,7 @@ class Signals:
     decision_maker: bool | None = None
     budget_mentioned: bool = False
     meeting_booked: bool = False
+    not_a_fit: str | None = None  # why the caller is no business lead (student project, wrong number...), if so
 
     def __post_init__(self) -> None:
         # Rows read back from the warehouse may carry None or unsorted lists; normalise once here.
@@ -44,7 +45,7 @@ class Signals:
         return {"team_size": self.team_size, "integrations": list(self.integrations),
                 "competitors": list(self.competitors), "urgency": self.urgency, "use_cases": list(self.use_cases),
                 "decision_maker": self.decision_maker, "budget_mentioned": self.budget_mentioned,
-                "meeting_booked": self.meeting_booked}
+                "meeting_booked": self.meeting_booked, "not_a_fit": self.not_a_fit}
 
 
 assert set(Signals().to_dict()) == set(asdict(Signals())), "to_dict must list every field"
@@ -155,6 +156,7 @@ def _combine(found: Sequence[Utterance], vocab: Vocabulary) -> Signals:
         use_cases=_kept(found, 4),
         decision_maker=_last([u.decision_maker for u in found]),
         budget_mentioned=any(u.budget for u in found),
+        not_a_fit=reason,
     )
 
 

@@ -59,7 +59,7 @@ SESSION_SIGNALS = Table(
     (
         ("session_id", "string"), ("session_date", "date"), ("team_size", "int"), ("integrations", "string[]"),
         ("competitors", "string[]"), ("urgency", "string"), ("use_cases", "string[]"), ("decision_maker", "bool"),
-        ("budget_mentioned", "bool"), ("meeting_booked", "bool"),
+        ("budget_mentioned", "bool"), ("meeting_booked", "bool"), ("not_a_fit", "string"),
     ),
     cluster_by=("session_id",),
 )

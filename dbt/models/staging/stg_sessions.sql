@@ -6,6 +6,6 @@ select
     ended_at,
     agent_name,
     agent_version,
-    participant_email,
-    participant_company
+    nullif(trim(participant_email), '') as participant_email,
+    nullif(trim(participant_company), '') as participant_company
 from {{ source('voice_analytics', 'raw_sessions') }}

@@ -1,0 +1,108 @@
+"""What the destinations share: their tables, keyed upserts through staged Arrow tables, the dry-run outbox,
+and HTTP retry timing (Retry-After first, else capped exponential back-off)."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+from datetime import date, datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from pipeline.warehouse import Warehouse, to_arrow
+from pipeline.warehouse.tables import Table
+from pipeline.destinations.tables import DESTINATION_OUTBOX, DESTINATION_TABLES
+
+MAX_RETRY_WAIT_S = 60.0
+
+
+def ensure_destination_tables(wh: Warehouse) -> None:
+    wh.run_transaction([wh.dialect.create_table(table) for table in DESTINATION_TABLES])
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def stable_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def row_hash(value: Any) -> str:
+    return hashlib.sha256(stable_json(value).encode()).hexdigest()
+
+
+def lead_external_id(email: str | None, company: str | None) -> str | None:
+    """The same External ID as dbt's sync_salesforce_leads: md5 of the lowercased email, else of 'company:' +
+    the lowercased company."""
+    email, company = (email or "").strip(), (company or "").strip()
+    key = email.lower() if email else (f"company:{company.lower()}" if company else None)
+    return hashlib.md5(key.encode()).hexdigest() if key else None
+
+
+def merge_statements(wh: Warehouse, table: Table, keys: Sequence[str], staged_name: str,
+                     update: bool = True) -> list[str]:
+    """MERGE the staged rows into `table` on `keys`: insert new keys, and (if `update`) overwrite existing ones."""
+    d = wh.dialect
+    columns = table.column_names
+    select = ", ".join(f"{d.from_staged(name, kind)} AS {name}" for name, kind in table.columns)
+    on = " AND ".join(f"target.{k} = source.{k}" for k in keys)
+    sql = (f"MERGE INTO {d.table(table.name)} AS target USING (SELECT {select} FROM {wh.staged_table(staged_name)})"
+           f" AS source ON {on}")
+    if update:
+        sql += " WHEN MATCHED THEN UPDATE SET " + ", ".join(f"{c} = source.{c}" for c in columns if c not in keys)
+    sql += (f" WHEN NOT MATCHED THEN INSERT ({', '.join(columns)}) "
+            f"VALUES ({', '.join('source.' + c for c in columns)})")
+    return [sql]
+
+
+def delete_statement(wh: Warehouse, table: Table, key: str, staged_name: str) -> str:
+    """DELETE the rows of `table` whose `key` is in the staged table's `key` column."""
+    return (f"DELETE FROM {wh.dialect.table(table.name)} WHERE {key} IN "
+            f"(SELECT {key} FROM {wh.staged_table(staged_name)})")
+
+
+def upsert(wh: Warehouse, table: Table, keys: Sequence[str], rows: Iterable[Mapping[str, Any]],
+           update: bool = True) -> int:
+    data = to_arrow(table, rows)
+    if data.num_rows:
+        wh.run_transaction(merge_statements(wh, table, keys, "rows", update), staged={"rows": data})
+    return data.num_rows
+
+
+def write_outbox(wh: Warehouse, destination: str, items: Mapping[str, Any]) -> int:
+    """Dry run: what would have been sent, one row per item, replaced on the next dry run."""
+    now = utcnow()
+    rows = [{"destination": destination, "item_id": item_id, "payload": stable_json(payload),
+             "row_hash": row_hash(payload), "written_at": now} for item_id, payload in items.items()]
+    return upsert(wh, DESTINATION_OUTBOX, ("destination", "item_id"), rows)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date), capped; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        seconds = (moment - datetime.now(timezone.utc)).total_seconds()
+    return max(0.0, min(MAX_RETRY_WAIT_S, seconds))
+
+
+def backoff_seconds(attempt: int, base_s: float) -> float:
+    return min(MAX_RETRY_WAIT_S, base_s * (2 ** attempt))

@@ -1,0 +1,126 @@
+"""The dbt project: `dbt build` (models, data tests, unit tests) on DuckDB over data the Python assets wrote, the
+incremental window replacing exactly its days, and the BigQuery target compiling."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import DAY
+from fake_marts import build_marts, dbt_vars, run_dbt
+from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
+MARTS = ("fct_sessions", "dim_leads", "agg_daily_kpis", "agg_latency_daily", "agg_cost_daily", "hot_leads",
+         "sync_salesforce_leads")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    work = tmp_path_factory.mktemp("dbt")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VA_DATA_DIR", str(work / "data"))
+        payloads, process = build_marts(work / "warehouse.duckdb", work)
+    return work, payloads, process
+
+
+@pytest.fixture
+def warehouse(built, tmp_path: Path) -> DuckDBWarehouse:
+    """A private copy of the built warehouse, so a test may change it."""
+    work, _, _ = built
+    path = tmp_path / "marts.duckdb"
+    shutil.copy(work / "warehouse.duckdb", path)
+    return DuckDBWarehouse(path)
+
+
+def test_dbt_build_passes_on_duckdb_with_data_and_unit_tests(built):
+    work, payloads, process = built
+    assert process.returncode == 0, process.stdout[-4000:]
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    kinds: dict[str, int] = {}
+    for result in results:
+        assert result["status"] in ("success", "pass"), (result["unique_id"], result["status"], result.get("message"))
+        kind = result["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    assert kinds["model"] == 14
+    assert kinds["unit_test"] >= 3
+    assert kinds["test"] >= 40
+
+
+def test_marts_hold_what_the_python_assets_computed(built, warehouse):
+    _, payloads, _ = built
+    q = warehouse.scalar
+    assert q("SELECT COUNT(*) FROM fct_sessions") == len(payloads)
+    assert q("SELECT COUNT(*) FROM hot_leads") == q("SELECT COUNT(*) FROM lead_scores WHERE lead_score >= 80") > 0
+    emails = {p["participant"]["metadata"]["email"].lower() for p in payloads}
+    assert q("SELECT COUNT(*) FROM dim_leads") == len(emails)
+    assert q("SELECT SUM(sessions) FROM dim_leads") == len(payloads)
+    assert q("SELECT SUM(sessions) FROM agg_daily_kpis") == len(payloads)
+    assert q("SELECT COUNT(*) FROM agg_daily_kpis AS a JOIN daily_kpis AS k USING (session_date) "
+             "WHERE a.sessions = k.sessions AND a.hot_tier = k.hot_leads "
+             "AND a.meeting_booked_rate = k.meeting_booked_rate") == 3
+    for row in warehouse.query("SELECT external_id, email FROM sync_salesforce_leads").to_pylist():
+        assert row["external_id"] == hashlib.md5(row["email"].lower().encode()).hexdigest()
+
+
+def test_incremental_run_replaces_exactly_its_window(built, warehouse, tmp_path: Path):
+    """Re-scoring one hot call on the last day and rebuilding that day drops it from hot_leads (a day that lost
+    rows keeps no stale ones), leaves the other days byte-for-byte alone, and a re-run changes nothing."""
+    def snapshot(day_filter: str) -> dict:
+        return {t: warehouse.query(f"SELECT COUNT(*) AS n, SUM(hash(t::VARCHAR)) AS h FROM {t} AS t "
+                                   f"WHERE {day_filter}").to_pylist()[0]
+                for t in ("fct_sessions", "hot_leads", "agg_daily_kpis", "agg_cost_daily", "agg_latency_daily")}
+
+    earlier = f"session_date < DATE '{DAY.isoformat()}'"
+    before = snapshot(earlier)
+    victim = warehouse.scalar("SELECT session_id FROM hot_leads WHERE session_date = $day ORDER BY session_id LIMIT 1",
+                              {"day": DAY})
+    hot_before = warehouse.scalar("SELECT hot_leads FROM agg_daily_kpis WHERE session_date = $day", {"day": DAY})
+    warehouse.run_transaction([  # what re-scoring the call (and re-running the Python KPIs) would write
+        "UPDATE lead_scores SET lead_score = 10, lead_tier = 'cold' WHERE session_id = $sid",
+        "UPDATE daily_kpis SET hot_leads = hot_leads - 1, cold_leads = cold_leads + 1 WHERE session_date = $day",
+    ], {"sid": victim, "day": DAY})
+    for attempt in range(2):
+        process = run_dbt(["build", "--vars", dbt_vars(DAY, DAY)], warehouse.path, tmp_path / f"run{attempt}")
+        assert process.returncode == 0, process.stdout[-4000:]
+        assert warehouse.scalar("SELECT COUNT(*) FROM hot_leads WHERE session_id = $sid", {"sid": victim}) == 0
+        assert warehouse.scalar("SELECT hot_leads FROM agg_daily_kpis WHERE session_date = $day",
+                                {"day": DAY}) == hot_before - 1
+        assert warehouse.scalar("SELECT lead_tier FROM fct_sessions WHERE session_id = $sid", {"sid": victim}) == "cold"
+        assert snapshot(earlier) == before
+    assert warehouse.scalar("SELECT COUNT(*) - COUNT(DISTINCT session_id) FROM fct_sessions") == 0
+
+
+def test_partition_window_vars_are_validated_dates(built, warehouse, tmp_path: Path):
+    """The window reaches SQL only as a parsed ISO date: anything else fails the run before any SQL runs."""
+    hostile = json.dumps({"min_date": "2026-11-20' OR 1=1 --", "max_date": "2026-11-20"})
+    process = run_dbt(["run", "--select", "fct_sessions", "--vars", hostile], warehouse.path, tmp_path / "bad")
+    assert process.returncode != 0
+    assert "Invalid isoformat" in process.stdout or "isoformat" in process.stdout
+
+
+def test_bigquery_target_compiles(tmp_path: Path):
+    """`dbt compile --target bigquery` needs no BigQuery: without introspection nothing connects (the endpoint is
+    a closed loopback port). Checks the BigQuery SQL and the insert_overwrite config of the incremental marts."""
+    env = {"VA_WAREHOUSE": "bigquery", "VA_BIGQUERY_ENDPOINT": "http://127.0.0.1:9", "GOOGLE_CLOUD_PROJECT": "test-project",
+           "VA_BIGQUERY_DATASET": "voice_analytics"}
+    first = DAY - timedelta(days=2)
+    process = run_dbt(["compile", "--target", "bigquery", "--no-introspect", "--no-populate-cache",
+                       "--vars", dbt_vars(first, DAY)], tmp_path / "unused.duckdb", tmp_path, env=env, timeout=240)
+    assert process.returncode == 0, process.stdout[-4000:]
+    compiled = tmp_path / "target" / "compiled" / "voice_analytics" / "models" / "marts"
+    latency = (compiled / "agg_latency_daily.sql").read_text()
+    assert "approx_quantiles(" in latency and "`test-project`.`voice_analytics`.`fct_sessions`" in latency
+    assert "to_hex(md5(" in (compiled / "sync_salesforce_leads.sql").read_text()
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    for name in ("fct_sessions", "agg_daily_kpis", "agg_latency_daily", "agg_cost_daily", "hot_leads"):
+        config = manifest["nodes"][f"model.voice_analytics.{name}"]["config"]
+        assert config["incremental_strategy"] == "insert_overwrite", name
+        assert config["partition_by"] == {"field": "session_date", "data_type": "date", "granularity": "day",
+                                          "time_ingestion_partitioning": False, "copy_partitions": False} \
+            or config["partition_by"]["field"] == "session_date", name
+        assert config["partitions"] == [f"date('{(first + timedelta(days=i)).isoformat()}')" for i in range(3)], name

@@ -1,0 +1,124 @@
+"""The Salesforce sync with the real simple-salesforce client against a loopback Salesforce (TLS, since the client
+only speaks https): REST composite upsert with a partial failure and a 429 + Retry-After, Bulk API 2.0 above the
+threshold, recovery of rejected rows on the next run, and a re-run that sends nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from conftest import DAY
+from fake_http import serve
+from fake_marts import marts_copy
+from fake_salesforce import SalesforceHandler, SalesforceState
+from pipeline.destinations.salesforce import SalesforceConfig, sync_leads
+from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
+
+@pytest.fixture
+def warehouse(tmp_path_factory, tmp_path: Path) -> DuckDBWarehouse:
+    return DuckDBWarehouse(marts_copy(tmp_path_factory, tmp_path / "data" / "warehouse.duckdb"))
+
+
+@pytest.fixture
+def salesforce(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    state = SalesforceState()
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    with serve(SalesforceHandler, state, tls_dir=tls) as url:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls / "cert.pem"))  # trust the throwaway certificate
+        yield state, SalesforceConfig(instance_url=url, access_token=state.access_token, bulk_poll_s=0,
+                                      max_retries=3)
+
+
+def lead_ids(warehouse: DuckDBWarehouse) -> list[str]:
+    return [r["external_id"] for r in warehouse.query(
+        "SELECT external_id FROM sync_salesforce_leads ORDER BY external_id").to_pylist()]
+
+
+def test_rest_upsert_partial_failure_retry_after_then_recovery(warehouse, salesforce):
+    state, config = salesforce
+    ids = lead_ids(warehouse)
+    assert 2 < len(ids) <= config.bulk_threshold
+    state.reject = {ids[0], ids[5]}
+    state.throttle = 1  # the first request gets 429 with Retry-After, and is retried by the session
+
+    first = sync_leads(warehouse, config)
+    assert (first.api, first.sent, first.succeeded, first.failed) == ("rest", len(ids), len(ids) - 2, 2)
+    statuses = [status for _, _, status in state.requests]
+    assert statuses[0] == 429 and statuses[1] == 200
+    assert sorted(k for _, k in state.accepted) == sorted(set(ids) - state.reject)
+    failed = warehouse.query("SELECT external_id, error, attempts FROM salesforce_failed ORDER BY external_id").to_pylist()
+    assert [r["external_id"] for r in failed] == sorted(state.reject)
+    assert all("FIELD_CUSTOM_VALIDATION_EXCEPTION" in r["error"] and r["attempts"] == 1 for r in failed)
+    assert warehouse.scalar("SELECT COUNT(*) FROM salesforce_synced") == len(ids) - 2
+    assert {lead["Rating"] for lead in state.leads.values()} <= {"Hot", "Warm", "Cold"}
+
+    state.reject = set()  # the admin fixed the validation rule
+    second = sync_leads(warehouse, config)
+    assert (second.sent, second.succeeded, second.failed, second.unchanged) == (2, 2, 0, len(ids) - 2)
+    assert warehouse.scalar("SELECT COUNT(*) FROM salesforce_failed") == 0
+    accepted = [k for _, k in state.accepted]
+    assert sorted(accepted) == sorted(ids), "every lead accepted exactly once"
+
+    requests_before = len(state.requests)
+    third = sync_leads(warehouse, config)
+    assert (third.sent, third.unchanged) == (0, len(ids))
+    assert len(state.requests) == requests_before, "a re-run sends nothing"
+
+    # A new call changes one lead: only that row goes again.
+    warehouse.run_transaction(["UPDATE sync_salesforce_leads SET sessions = sessions + 1 WHERE external_id = $id"],
+                              {"id": ids[3]})
+    fourth = sync_leads(warehouse, config)
+    assert (fourth.sent, fourth.succeeded) == (1, 1)
+    assert [k for _, k in state.accepted][len(accepted):] == [ids[3]]
+    assert state.access_token not in str(fourth.metadata())
+
+
+def test_bulk_api_2_above_threshold_with_a_rejected_row(warehouse, salesforce):
+    state, config = salesforce
+    config = SalesforceConfig(**{**config.__dict__, "bulk_threshold": 10})
+    ids = lead_ids(warehouse)
+    assert len(ids) > 10
+    state.reject = {ids[2]}
+
+    first = sync_leads(warehouse, config)
+    assert (first.api, first.succeeded, first.failed) == ("bulk2", len(ids) - 1, 1)
+    assert {api for api, _ in state.accepted} == {"bulk2"}
+    assert any(method == "PUT" and path.endswith("/batches") for method, path, _ in state.requests)
+    assert warehouse.scalar("SELECT error FROM salesforce_failed WHERE external_id = $id", {"id": ids[2]}).startswith(
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION")
+
+    state.reject = set()
+    second = sync_leads(warehouse, config)  # one pending row: below the threshold, so REST
+    assert (second.api, second.sent, second.succeeded) == ("rest", 1, 1)
+    assert sorted(k for _, k in state.accepted) == sorted(ids)
+    assert sync_leads(warehouse, config).sent == 0
+
+
+def test_rate_limit_exhausted_stops_cleanly_and_the_next_run_sends_everything(warehouse, salesforce):
+    state, config = salesforce
+    state.throttle = 100
+    stopped = sync_leads(warehouse, config)
+    assert stopped.stopped and stopped.sent == 0 and stopped.failed == 0
+    assert warehouse.scalar("SELECT COUNT(*) FROM salesforce_synced") == 0
+    state.throttle = 0
+    resumed = sync_leads(warehouse, config)
+    assert resumed.succeeded == len(lead_ids(warehouse)) and not resumed.stopped
+
+
+def test_without_credentials_the_asset_is_a_dry_run_into_the_outbox(warehouse):
+    from assets.destinations import salesforce_sync
+    from pipeline.resources import WarehouseResource
+
+    result = dg.materialize([salesforce_sync], partition_key=DAY.isoformat(),
+                            resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
+    assert result.success
+    metadata = result.asset_materializations_for_node("salesforce_sync")[0].metadata
+    assert metadata["dry_run"].value is True and "DRY RUN" in metadata["mode"].value
+    leads = len(lead_ids(warehouse))
+    assert warehouse.scalar("SELECT COUNT(*) FROM destination_outbox WHERE destination = 'salesforce'") == leads
+    assert warehouse.scalar("SELECT COUNT(*) FROM salesforce_synced") == 0
+    assert salesforce_sync.op.pool == "salesforce"

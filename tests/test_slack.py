@@ -1,0 +1,108 @@
+"""Slack hot-lead alerts against a loopback webhook with httpx: one Block Kit message per hot session, exactly once
+across re-runs and outages, no email or transcript, and a dry run without a webhook."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from conftest import DAY
+from fake_http import serve
+from fake_marts import marts_copy
+from fake_slack import SlackHandler, SlackState
+from pipeline.destinations.slack import SlackConfig, send_hot_lead_alerts
+from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
+DAYS = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
+
+
+@pytest.fixture
+def warehouse(tmp_path_factory, tmp_path: Path) -> DuckDBWarehouse:
+    return DuckDBWarehouse(marts_copy(tmp_path_factory, tmp_path / "data" / "warehouse.duckdb"))
+
+
+@pytest.fixture
+def slack():
+    state = SlackState()
+    with serve(SlackHandler, state) as url:
+        yield state, SlackConfig(webhook_url=url + state.path, backoff_base_s=0.0,
+                                 crm_url_template="https://crm.example/lead/{external_id}")
+
+
+def hot_ids(warehouse: DuckDBWarehouse, threshold: int = 80, days=DAYS) -> set[str]:
+    return {r["session_id"] for r in warehouse.query(
+        "SELECT session_id FROM lead_scores WHERE lead_score >= $t AND session_date BETWEEN $a AND $b",
+        {"t": threshold, "a": min(days), "b": max(days)}).to_pylist()}
+
+
+def alerted_sessions(state: SlackState) -> list[str]:
+    return [next(f["text"] for b in m["blocks"] if b["type"] == "section" and "fields" in b for f in b["fields"]
+                 if f["text"].startswith("*Session*")).split("`")[1] for m in state.accepted]
+
+
+def test_each_hot_session_is_alerted_once_with_what_sales_needs(warehouse, slack):
+    state, config = slack
+    expected = hot_ids(warehouse)
+    state.script = [429, 500]  # the first message is throttled, then hits a server error, then goes through
+
+    first = send_hot_lead_alerts(warehouse, DAYS, config)
+    assert (first.sent, first.failed) == (len(expected), 0)
+    assert sorted(alerted_sessions(state)) == sorted(expected)
+    assert state.statuses[:3] == [429, 500, 200]
+
+    message = state.accepted[0]
+    text = json.dumps(message)
+    assert {b["type"] for b in message["blocks"]} >= {"header", "section", "actions"}
+    assert "Hot lead:" in message["blocks"][0]["text"]["text"] and "/100" in text and "Next step" in text
+    assert "https://crm.example/lead/" in text
+    assert "@" not in text, "no email address in an alert"
+    transcript_words = warehouse.scalar("SELECT text FROM session_transcripts WHERE role = 'user' AND LENGTH(text) > 40 "
+                                        "ORDER BY session_id, turn_index LIMIT 1")
+    assert transcript_words not in text
+
+    again = send_hot_lead_alerts(warehouse, DAYS, config)
+    assert (again.hot, again.sent) == (0, 0)
+    assert len(state.accepted) == len(expected)
+    assert warehouse.scalar("SELECT COUNT(DISTINCT session_id) FROM alerts_sent") == len(expected)
+
+
+def test_webhook_down_alerts_wait_for_the_next_run_and_go_out_once(warehouse, slack):
+    state, config = slack
+    expected = hot_ids(warehouse)
+    state.down = True
+    down = send_hot_lead_alerts(warehouse, DAYS, config)
+    assert down.sent == 0 and down.failed == 1  # stops at the first failure instead of hammering a dead webhook
+    assert state.statuses == [503] * config.max_attempts
+    assert warehouse.scalar("SELECT COUNT(*) FROM alerts_sent") == 0
+
+    state.down = False
+    recovered = send_hot_lead_alerts(warehouse, DAYS, config)
+    assert recovered.sent == len(expected)
+    assert send_hot_lead_alerts(warehouse, DAYS, config).sent == 0
+    assert sorted(alerted_sessions(state)) == sorted(expected)
+
+
+def test_threshold_and_partition_bound_what_is_alerted(warehouse, slack):
+    state, config = slack
+    strict = SlackConfig(**{**config.__dict__, "threshold": 95})
+    result = send_hot_lead_alerts(warehouse, [DAY], strict)
+    assert sorted(alerted_sessions(state)) == sorted(hot_ids(warehouse, 95, [DAY]))
+    assert 0 < result.sent < len(hot_ids(warehouse, 80, [DAY]))
+
+
+def test_without_a_webhook_the_asset_is_a_dry_run_into_the_outbox(warehouse):
+    from assets.destinations import slack_hot_lead_alerts
+    from pipeline.resources import WarehouseResource
+
+    result = dg.materialize([slack_hot_lead_alerts], partition_key=DAY.isoformat(),
+                            resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
+    assert result.success
+    metadata = result.asset_materializations_for_node("slack_hot_lead_alerts")[0].metadata
+    assert metadata["dry_run"].value is True and "DRY RUN" in metadata["mode"].value
+    assert warehouse.scalar("SELECT COUNT(*) FROM destination_outbox WHERE destination = 'slack'") == len(
+        hot_ids(warehouse, 80, [DAY]))
+    assert warehouse.scalar("SELECT COUNT(*) FROM alerts_sent") == 0
