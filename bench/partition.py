@@ -4,8 +4,8 @@
 
 For each size: generate the day straight into a fresh DuckDB raw table (trusted synthetic rows, no contract
 validation), then, each in its own process so peak RSS is its own:
-- ours: the chain raw -> transcripts -> signals -> metrics -> heuristic scores -> daily_kpis, through the real
-  Dagster definitions (`llm_scores` and dbt are left out: the LLM cost is its own benchmark);
+- ours: `analysis_job` (raw -> transcripts -> signals -> metrics -> heuristic scores -> daily_kpis) through the
+  real Dagster definitions (`llm_scores` and dbt are left out: the LLM cost is its own benchmark);
 - floor: a full scan that reads every payload byte (`SUM(LENGTH(payload))`), the least any analysis must do;
 - the seed's pattern (one size only, it is slow): load each payload, run the same analyzers one session at a
   time, insert its rows one by one.
@@ -50,20 +50,13 @@ def land(path: Path, sessions: int) -> float:
     return time.perf_counter() - start
 
 
-CHAIN = ("session_transcripts", "session_signals", "session_metrics", "lead_scores", "daily_kpis")
-
-
 def ours(path: Path) -> None:
     """raw -> transcripts -> signals -> metrics -> heuristic scores -> daily_kpis, through the real definitions."""
-    import dagster as dg
-
     from pipeline.definitions import defs
     from pipeline.resources import WarehouseResource
 
-    job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        partition_key=DAY.isoformat(), asset_selection=[dg.AssetKey(key) for key in CHAIN],
-        resources={"warehouse": WarehouseResource(duckdb_path=str(path))},
+    result = defs.resolve_job_def("analysis_job").execute_in_process(
+        partition_key=DAY.isoformat(), resources={"warehouse": WarehouseResource(duckdb_path=str(path))},
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     assert result.success

@@ -14,7 +14,7 @@ from assets.scores import lead_scores
 from assets.signals import session_signals
 from assets.transcripts import session_transcripts
 from pipeline.dbt_project import DBT_EXECUTABLE, dbt_project
-from pipeline.jobs import analytics_job, intraday_job
+from pipeline.jobs import analysis_job, analytics_job, intraday_job
 from pipeline.resources import warehouse_from_env
 from pipeline.schedules import intraday_schedule, offpeak_schedule
 from sensors.ingest import build_ingest_sensor
@@ -25,7 +25,7 @@ defs = dg.Definitions(
     assets=[raw_sessions, session_transcripts, session_signals, session_metrics, lead_scores, daily_kpis,
             *LLM_ASSETS, voice_analytics_dbt, *DESTINATION_ASSETS],
     asset_checks=CHECKS,
-    jobs=[analytics_job, intraday_job],
+    jobs=[analytics_job, analysis_job, intraday_job],
     schedules=[offpeak_schedule, intraday_schedule],
     sensors=[build_ingest_sensor(intraday_job), run_failure_to_slack, *LLM_SENSORS],
     resources={"warehouse": warehouse_from_env(),

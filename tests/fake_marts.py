@@ -37,7 +37,8 @@ def materialize_python_assets(duckdb_path: Path, days: list[date]) -> None:
     from pipeline.definitions import defs
     from pipeline.resources import WarehouseResource
 
-    job = defs.resolve_job_def("intraday_job")
+    # The analysis assets only: the destination assets are what the tests exercise, on a clean outbox.
+    job = defs.resolve_job_def("analysis_job")
     for day in days:
         result = job.execute_in_process(partition_key=day.isoformat(),
                                         resources={"warehouse": WarehouseResource(duckdb_path=str(duckdb_path))})
