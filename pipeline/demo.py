@@ -90,6 +90,9 @@ def print_summary(warehouse: Warehouse, first: str, last: str, settings: Setting
               f"  {r['meeting_booked_rate']:>8.0%}  {latency:>15}  {', '.join(r['top_integrations'] or [])}", file=out)
     if settings.warehouse == "duckdb":
         print(f"\nWarehouse: {settings.duckdb_path}", file=out)
+    dashboard = settings.data_dir / "dashboard" / "index.html"
+    if dashboard.exists():
+        print(f"Dashboard: {dashboard}  (open it in a browser; it works offline)", file=out)
     print('Query it:  .venv/bin/voice-analytics query "SELECT * FROM fct_sessions ORDER BY lead_score DESC LIMIT 5"',
           file=out)
     print("Open the UI:  make dev   (http://127.0.0.1:3000)", file=out)

@@ -46,7 +46,7 @@ def test_dbt_build_passes_on_duckdb_with_data_and_unit_tests(built):
         assert result["status"] in ("success", "pass"), (result["unique_id"], result["status"], result.get("message"))
         kind = result["unique_id"].split(".")[0]
         kinds[kind] = kinds.get(kind, 0) + 1
-    assert kinds["model"] == 14
+    assert kinds["model"] == 15
     assert kinds["unit_test"] >= 3
     assert kinds["test"] >= 40
 

@@ -1,14 +1,17 @@
--- The one score per call that every mart uses. Today that is the heuristic scorer's. When the LLM scorer
--- (issue 6, table `llm_analysis`) lands, add its staging model and prefer it here, e.g.
---   coalesce(llm.lead_score, h.lead_score), coalesce(llm.scorer, h.scorer), llm.next_step, llm.llm_cost_usd
--- joined on session_id: nothing downstream changes.
+-- The one score per call that every mart uses: the LLM analysis where the `llm_scores` asset produced one (it
+-- falls back to the heuristic itself, flagged by `scorer`), else the heuristic score.
 select
     h.session_id,
     h.session_date,
-    h.lead_score,
-    h.lead_tier,
-    h.reasons,
-    h.scorer,
-    cast(null as {{ dbt.type_string() }}) as llm_next_step,
-    cast(0 as {{ dbt.type_float() }}) as llm_cost_usd
+    coalesce(l.lead_score, h.lead_score) as lead_score,
+    coalesce(l.lead_tier, h.lead_tier) as lead_tier,
+    coalesce(l.reasons, h.reasons) as reasons,
+    coalesce(l.scorer, h.scorer) as scorer,
+    l.next_step as llm_next_step,
+    l.sentiment,
+    l.sentiment_label,
+    l.summary,
+    cast(coalesce(l.llm_cost_usd, 0) as {{ dbt.type_float() }}) as llm_cost_usd
 from {{ ref('stg_lead_scores') }} as h
+left join {{ ref('stg_llm_scores') }} as l
+    on l.session_id = h.session_id and l.session_date = h.session_date
