@@ -124,3 +124,10 @@ def test_bigquery_target_compiles(tmp_path: Path):
                                           "time_ingestion_partitioning": False, "copy_partitions": False} \
             or config["partition_by"]["field"] == "session_date", name
         assert config["partitions"] == [f"date('{(first + timedelta(days=i)).isoformat()}')" for i in range(3)], name
+
+
+def test_the_unit_tests_do_not_depend_on_the_window_a_run_passes(built):
+    work, _, _ = built
+    far_window = json.dumps({"min_date": "2030-01-01", "max_date": "2030-01-02"})
+    process = run_dbt(["test", "--select", "test_type:unit", "--vars", far_window], work / "warehouse.duckdb", work)
+    assert process.returncode == 0, process.stdout[-3000:]
