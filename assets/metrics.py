@@ -1,37 +1,29 @@
-"""Per-session duration, latency, tool use, usage and voice cost. The aggregates run in SQL; only the price
-lookup runs in Python, once per (session, model) usage row, with the same pure function the tests use."""
+"""Per-session duration, latency, tool use, usage and voice cost, in one SQL statement inside the warehouse.
 
-from collections import defaultdict
+The price table stays a pure Python function (`pipeline.cost`): for each model the day used, `unit_costs` asks it
+for the cost per unit of each usage quantity, and only those few rows travel to the warehouse as a staged table.
+"""
 
 import dagster as dg
 import pyarrow as pa
 
 from assets.materialize import materialize_days, table_asset_kwargs
 from pipeline import queries
-from pipeline.cost import load_prices, usage_cost
+from pipeline.cost import COEFFICIENTS, load_prices, unit_costs
 from pipeline.resources import WarehouseResource
 
-USAGE_COLUMNS = {  # session_metrics column <- (usage kind, usage field)
-    "llm_input_tokens": ("llm", "input_tokens"), "llm_cached_input_tokens": ("llm", "cached_input_tokens"),
-    "llm_output_tokens": ("llm", "output_tokens"), "stt_audio_seconds": ("stt", "audio_seconds"),
-    "tts_characters": ("tts", "characters"),
-}
+PRICE_SCHEMA = pa.schema([("kind", pa.string()), ("provider", pa.string()), ("model", pa.string()),
+                          *[(name, pa.float64()) for name in COEFFICIENTS]])
 
 
-def with_usage_and_cost(base: pa.Table, usage: list[dict]) -> pa.Table:
-    """Add usage totals, `voice_cost_usd` and `unpriced_usage` to the per-session rows, in their order."""
-    prices = load_prices()
-    by_session: dict[str, list[dict]] = defaultdict(list)
-    for item in usage:
-        by_session[item["session_id"]].append(item)
-    costs = {sid: usage_cost(items, prices) for sid, items in by_session.items()}
-    session_ids = base.column("session_id").to_pylist()
-    for column, (kind, field) in USAGE_COLUMNS.items():
-        values = [sum(i[field] for i in by_session.get(sid, []) if i["kind"] == kind) for sid in session_ids]
-        base = base.append_column(column, pa.array(values, pa.float64() if field == "audio_seconds" else pa.int64()))
-    base = base.append_column("voice_cost_usd", pa.array([costs[s].usd if s in costs else 0.0 for s in session_ids]))
-    return base.append_column("unpriced_usage", pa.array([list(costs[s].unpriced) if s in costs else []
-                                                          for s in session_ids], pa.list_(pa.string())))
+def day_prices(models: list[dict]) -> pa.Table:
+    """Per-unit costs of the priced models among `models`; unpriced ones are left out (and reported per session)."""
+    table, rows = load_prices(), []
+    for model in models:
+        costs = unit_costs(model["kind"] or "", model["provider"] or "", model["model"] or "", table)
+        if costs is not None:
+            rows.append({**model, **costs})
+    return pa.Table.from_pylist(rows, schema=PRICE_SCHEMA)
 
 
 @dg.asset(**table_asset_kwargs(
@@ -42,8 +34,8 @@ def with_usage_and_cost(base: pa.Table, usage: list[dict]) -> pa.Table:
 ))
 def session_metrics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     def build(wh, day) -> int:
-        base = wh.query(queries.session_metrics(wh.dialect), {"day": day})
-        usage = wh.query(queries.usage_items(wh.dialect), {"day": day}).to_pylist()
-        return wh.replace_partition("session_metrics", day, with_usage_and_cost(base, usage))
+        prices = day_prices(wh.query(queries.usage_models(wh.dialect), {"day": day}).to_pylist())
+        sql = queries.session_metrics(wh.dialect, wh.staged_table("prices"))
+        return wh.replace_partition_from_query("session_metrics", day, sql, staged={"prices": prices})
 
     return materialize_days(context, warehouse, build)

@@ -6,6 +6,7 @@ in the table costs nothing and is reported as unpriced, so a missing price shows
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -53,12 +54,34 @@ def item_cost(item: Mapping[str, Any], table: PriceTable, batch: bool = False) -
     return (item.get("characters", 0) or 0) * price["per_million_characters"] / 1_000_000
 
 
+# Every price is linear in the usage quantities, so a model's cost is fixed by its cost per unit of each.
+_PROBE = 1_000_000
+COEFFICIENTS = ("input", "cached_input", "output", "audio_seconds", "characters")
+
+
+def unit_costs(kind: str, provider: str, model: str, table: PriceTable) -> dict[str, float] | None:
+    """USD per unit of each usage quantity for one model, derived from `item_cost` itself (so SQL that applies
+    them computes exactly what `item_cost` would), or None when the model has no price. `cached_input` is the
+    price of an input token served from cache, which `item_cost` charges instead of the fresh input price."""
+    base = {"kind": kind, "provider": provider, "model": model}
+    if item_cost(base, table) is None:
+        return None
+    per_unit = {quantity: (item_cost({**base, quantity: _PROBE}, table) or 0.0) / _PROBE
+                for quantity in ("input_tokens", "output_tokens", "audio_seconds", "characters")}
+    cached = item_cost({**base, "input_tokens": _PROBE, "cached_input_tokens": _PROBE}, table) or 0.0
+    return {"input": per_unit["input_tokens"], "cached_input": cached / _PROBE, "output": per_unit["output_tokens"],
+            "audio_seconds": per_unit["audio_seconds"], "characters": per_unit["characters"]}
+
+
 def usage_cost(items: Iterable[Mapping[str, Any]], table: PriceTable, batch: bool = False) -> Cost:
-    total, unpriced = 0.0, []
+    """The total of a call's usage. Each item is rounded to whole nano-dollars and the total to micro-dollars,
+    half up, in integer arithmetic: the warehouse does the same in SQL, so both agree exactly whatever the order
+    in which an engine sums."""
+    nanos, unpriced = 0, []
     for item in items:
         usd = item_cost(item, table, batch)
         if usd is None:
             unpriced.append(f"{item.get('kind')}:{item.get('provider')}/{item.get('model')}")
         else:
-            total += usd
-    return Cost(round(total, 6), tuple(unpriced))
+            nanos += math.floor(usd * 1e9 + 0.5)
+    return Cost(((nanos + 500) // 1000) / 1e6, tuple(unpriced))

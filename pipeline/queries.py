@@ -6,7 +6,7 @@ BigQuery and stays a single columnar scan on DuckDB.
 
 from __future__ import annotations
 
-from pipeline.warehouse.dialect import Dialect
+from pipeline.warehouse.dialect import Dialect, JsonRecords
 
 
 TURN_FIELDS = {"id": "string", "role": "string", "text": "string", "created_at": "timestamp", "interrupted": "bool",
@@ -71,14 +71,33 @@ LATENCY_OUTLIER_S = 60
 USAGE_FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "audio_seconds", "characters")
 
 
-def session_metrics(d: Dialect) -> str:
-    """Per-session duration, turns, latency percentiles (outliers dropped and counted) and tool calls."""
+def usage_records(d: Dialect) -> JsonRecords:
+    return d.json_records("r.payload", "$.usage", "u",
+                          {"kind": "string", "provider": "string", "model": "string", **{f: "float" for f in USAGE_FIELDS}})
+
+
+def usage_models(d: Dialect) -> str:
+    """The distinct (kind, provider, model) of the day's usage: the only rows the price lookup needs."""
+    items, _, u = usage_records(d)
+    return f"""
+SELECT DISTINCT {u['kind']} AS kind, {u['provider']} AS provider, {u['model']} AS model
+FROM {d.table('raw_sessions')} AS r, {items} WHERE r.session_date = {d.param('day')}"""
+
+
+def session_metrics(d: Dialect, prices: str) -> str:
+    """Per-session duration, turns, latency percentiles (outliers dropped and counted), tool calls, usage and
+    voice cost. `prices` holds per-unit costs per model (see `pipeline.cost.unit_costs`); costs are summed in whole
+    nano-dollars (integers, exact in any order) and rounded like `pipeline.cost.usage_cost` does."""
     day = d.param("day")
 
     def kept(column: str) -> str:
         return f"CASE WHEN {column} <= {LATENCY_OUTLIER_S} THEN {column} END"
 
+    def per_kind(kind: str, column: str) -> str:
+        return f"SUM(CASE WHEN kind = '{kind}' THEN {column} ELSE 0 END)"
+
     calls, _, call = d.json_records("r.payload", "$.tool_calls", "call", CALL_FIELDS)
+    items, _, u = usage_records(d)
     return f"""
 WITH turns AS (
   SELECT session_id, COUNT(*) AS turns, SUM(CASE WHEN role = 'user' THEN 1 ELSE 0 END) AS user_turns,
@@ -94,30 +113,48 @@ WITH turns AS (
   SELECT r.session_id, COUNT(*) AS tool_calls,
          SUM(CASE WHEN COALESCE({call['is_error']}, FALSE) THEN 1 ELSE 0 END) AS tool_errors
   FROM {d.table('raw_sessions')} AS r, {calls} WHERE r.session_date = {day} GROUP BY r.session_id
+), usage AS (
+  SELECT r.session_id, {u['kind']} AS kind, {u['provider']} AS provider, {u['model']} AS model,
+         COALESCE({u['input_tokens']}, 0) AS input_tokens,
+         LEAST(COALESCE({u['cached_input_tokens']}, 0), COALESCE({u['input_tokens']}, 0)) AS cached_input_tokens,
+         COALESCE({u['output_tokens']}, 0) AS output_tokens, COALESCE({u['audio_seconds']}, 0) AS audio_seconds,
+         COALESCE({u['characters']}, 0) AS characters
+  FROM {d.table('raw_sessions')} AS r, {items} WHERE r.session_date = {day}
+), priced AS (
+  SELECT u.*, p.kind AS priced_kind, FLOOR(1000000000 * (
+           (u.input_tokens - u.cached_input_tokens) * p.input + u.cached_input_tokens * p.cached_input
+           + u.output_tokens * p.output + u.audio_seconds * p.audio_seconds + u.characters * p.characters) + 0.5)
+         AS cost_nanos
+  FROM usage AS u LEFT JOIN {prices} AS p ON p.kind = u.kind AND p.provider = u.provider AND p.model = u.model
+), usage_totals AS (
+  SELECT session_id, {per_kind('llm', 'input_tokens')} AS llm_input_tokens,
+         {per_kind('llm', 'cached_input_tokens')} AS llm_cached_input_tokens,
+         {per_kind('llm', 'output_tokens')} AS llm_output_tokens, {per_kind('stt', 'audio_seconds')} AS stt_audio_seconds,
+         {per_kind('tts', 'characters')} AS tts_characters,
+         FLOOR((SUM(COALESCE(cost_nanos, 0)) + 500) / 1000) / 1000000 AS voice_cost_usd
+  FROM priced GROUP BY session_id
+), unpriced AS (
+  SELECT session_id, {d.ordered_list('label', 'label')} AS labels
+  FROM (SELECT DISTINCT session_id, kind || ':' || provider || '/' || model AS label FROM priced
+        WHERE priced_kind IS NULL) AS missing
+  GROUP BY session_id
 )
 SELECT r.session_id, r.session_date, {d.seconds_between('r.started_at', 'r.ended_at')} AS duration_s,
        COALESCE(t.turns, 0) AS turns, COALESCE(t.user_turns, 0) AS user_turns,
        COALESCE(t.interruptions, 0) AS interruptions, t.e2e_latency_p50, t.e2e_latency_p95, t.e2e_latency_max,
        t.llm_ttft_p50, t.llm_ttft_p95, t.end_of_turn_delay_p95, COALESCE(t.latency_outliers, 0) AS latency_outliers,
-       COALESCE(c.tool_calls, 0) AS tool_calls, COALESCE(c.tool_errors, 0) AS tool_errors
+       COALESCE(c.tool_calls, 0) AS tool_calls, COALESCE(c.tool_errors, 0) AS tool_errors,
+       COALESCE(s.llm_input_tokens, 0) AS llm_input_tokens,
+       COALESCE(s.llm_cached_input_tokens, 0) AS llm_cached_input_tokens,
+       COALESCE(s.llm_output_tokens, 0) AS llm_output_tokens, COALESCE(s.stt_audio_seconds, 0) AS stt_audio_seconds,
+       COALESCE(s.tts_characters, 0) AS tts_characters, COALESCE(s.voice_cost_usd, 0) AS voice_cost_usd,
+       COALESCE(x.labels, {d.empty_string_list()}) AS unpriced_usage
 FROM {d.table('raw_sessions')} AS r
 LEFT JOIN turns AS t ON t.session_id = r.session_id
 LEFT JOIN tools AS c ON c.session_id = r.session_id
-WHERE r.session_date = {day}
-ORDER BY r.session_id"""
-
-
-def usage_items(d: Dialect) -> str:
-    """Usage per session and model, summed, for the cost functions."""
-    kinds = {"kind": "string", "provider": "string", "model": "string", **{f: "float" for f in USAGE_FIELDS}}
-    items, _, u = d.json_records("r.payload", "$.usage", "u", kinds)
-    sums = ",\n       ".join(f"SUM(COALESCE({u[f]}, 0)) AS {f}" for f in USAGE_FIELDS)
-    return f"""
-SELECT r.session_id, {u['kind']} AS kind, {u['provider']} AS provider, {u['model']} AS model,
-       {sums}
-FROM {d.table('raw_sessions')} AS r, {items} WHERE r.session_date = {d.param('day')}
-GROUP BY r.session_id, kind, provider, model
-ORDER BY r.session_id, kind, provider, model"""
+LEFT JOIN usage_totals AS s ON s.session_id = r.session_id
+LEFT JOIN unpriced AS x ON x.session_id = r.session_id
+WHERE r.session_date = {day}"""
 
 
 def signals_for_scoring(d: Dialect) -> str:

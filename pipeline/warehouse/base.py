@@ -60,10 +60,13 @@ class Warehouse(ABC):
         ))
 
     def replace_partition_from_query(
-        self, table_name: str, day: date, select_sql: str, params: Mapping[str, Any] | None = None
+        self, table_name: str, day: date, select_sql: str, params: Mapping[str, Any] | None = None,
+        staged: Mapping[str, pa.Table] | None = None,
     ) -> int:
-        """Replace one day of `table_name` with the rows of `select_sql`, computed inside the warehouse."""
-        self.run_transaction(self.dialect.replace_partition(TABLES[table_name], select_sql), {"day": day, **(params or {})})
+        """Replace one day of `table_name` with the rows of `select_sql`, computed inside the warehouse (which may
+        join small `staged` Arrow tables, referenced through `staged_table(name)`)."""
+        self.run_transaction(self.dialect.replace_partition(TABLES[table_name], select_sql), {"day": day, **(params or {})},
+                             staged)
         return self.count_partition(table_name, day)
 
     def replace_partition(self, table_name: str, day: date, rows: pa.Table) -> int:

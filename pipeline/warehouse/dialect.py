@@ -50,6 +50,9 @@ class Dialect:
         """Aggregate: the (non-null) values as an array in `order`."""
         raise NotImplementedError
 
+    def empty_string_list(self) -> str:
+        raise NotImplementedError
+
     def from_staged(self, column: str, kind: str) -> str:
         """Staged Arrow data carries JSON as text; this turns it back into the column's type."""
         return column
@@ -110,6 +113,9 @@ class DuckDBDialect(Dialect):
     def ordered_list(self, value: str, order: str) -> str:
         return f"list({value} ORDER BY {order})"
 
+    def empty_string_list(self) -> str:
+        return "CAST([] AS VARCHAR[])"
+
 
 class BigQueryDialect(Dialect):
     name = "bigquery"
@@ -163,6 +169,9 @@ class BigQueryDialect(Dialect):
 
     def ordered_list(self, value: str, order: str) -> str:
         return f"ARRAY_AGG({value} ORDER BY {order})"
+
+    def empty_string_list(self) -> str:
+        return "ARRAY<STRING>[]"
 
     def create_table(self, table: Table) -> str:
         sql = super().create_table(table)
