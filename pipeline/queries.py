@@ -53,9 +53,7 @@ tools AS (
   WHERE r.session_date = {day} AND NOT COALESCE({f['is_error']}, FALSE) AND {f['name']} IS NOT NULL
   GROUP BY r.session_id
 )
-SELECT r.session_id, {d.json_str('r.payload', '$.participant.metadata.company')} AS company,
-       {d.json_str('r.payload', '$.participant.metadata.email')} AS email,
-       {d.json_str('r.payload', '$.participant.metadata.plan')} AS plan,
+SELECT r.session_id, r.participant_company AS company, r.participant_email AS email,
        u.texts AS user_texts, a.texts AS assistant_texts, t.names AS tool_names
 FROM {d.table('raw_sessions')} AS r
 LEFT JOIN user_turns AS u ON u.session_id = r.session_id

@@ -17,6 +17,7 @@ from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 class WarehouseResource(dg.ConfigurableResource):
     backend: str = "duckdb"
     duckdb_path: str = "data/warehouse.duckdb"
+    duckdb_memory_limit: str = "1GB"
     gcp_project: str = ""
     bigquery_dataset: str = ""
     bigquery_endpoint: str = ""
@@ -33,13 +34,14 @@ class WarehouseResource(dg.ConfigurableResource):
             from pipeline.warehouse.bigquery_backend import BigQueryWarehouse
 
             return BigQueryWarehouse(self.gcp_project, self.bigquery_dataset, self.bigquery_endpoint, self.bigquery_location)
-        return DuckDBWarehouse(self.duckdb_path)
+        return DuckDBWarehouse(self.duckdb_path, self.duckdb_memory_limit)
 
 
 def warehouse_from_env() -> WarehouseResource:
     settings = load_settings()
     return WarehouseResource(
-        backend=settings.warehouse, duckdb_path=str(settings.duckdb_path), gcp_project=settings.gcp_project,
+        backend=settings.warehouse, duckdb_path=str(settings.duckdb_path),
+        duckdb_memory_limit=settings.duckdb_memory_limit, gcp_project=settings.gcp_project,
         bigquery_dataset=settings.bigquery_dataset, bigquery_endpoint=settings.bigquery_endpoint,
         bigquery_location=settings.bigquery_location,
     )

@@ -24,7 +24,7 @@ def load_day_inputs(warehouse: Warehouse, day: date) -> list[SessionInput]:
     """Every session of the day (including ones with an empty transcript), in session_id order."""
     rows = warehouse.query(queries.session_inputs(warehouse.dialect), {"day": day}).to_pylist()
     return [
-        SessionInput(row["session_id"], {k: row[k] for k in ("company", "email", "plan") if row[k]},
+        SessionInput(row["session_id"], {k: row[k] for k in ("company", "email") if row[k]},
                      row["user_texts"] or [], row["assistant_texts"] or [], row["tool_names"] or [])
         for row in rows
     ]

@@ -19,9 +19,12 @@ _LOCK_RETRY_SECONDS = 30.0
 
 
 class DuckDBWarehouse(Warehouse):
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, memory_limit: str = "1GB") -> None:
         self.path = Path(path)
         self.dialect = DuckDBDialect()
+        # DuckDB takes 80 % of RAM by default; a cap keeps a 100k-session day within a laptop's budget (it spills
+        # to disk beyond it instead of failing).
+        self.config = {"memory_limit": memory_limit}
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -30,7 +33,7 @@ class DuckDBWarehouse(Warehouse):
         deadline, delay = time.monotonic() + _LOCK_RETRY_SECONDS, 0.05
         while True:
             try:
-                conn = duckdb.connect(str(self.path))
+                conn = duckdb.connect(str(self.path), config=self.config)
                 break
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
