@@ -20,7 +20,6 @@ from pipeline import queries
 from pipeline.llm import store
 from pipeline.llm.batch import submit_batches
 from pipeline.llm.client import LLMClient
-from pipeline.llm.config import LLMConfig
 from pipeline.llm.prompt import PROMPT_VERSION, transcript_hash, transcript_text
 from pipeline.llm.rows import heuristic_row, llm_row
 from pipeline.llm.rubric import in_band, score_analysis
