@@ -35,17 +35,17 @@ UtcDatetime = Annotated[datetime, AfterValidator(_utc_and_plausible)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=2_000_000)
+    model_config = ConfigDict(extra="forbid", str_max_length=2_000_000, allow_inf_nan=False)
 
 
 class TurnMetrics(_Strict):
     """Per-turn latency in seconds, as livekit's `ChatMessage.metrics` reports it."""
 
-    e2e_latency: float | None = None
-    llm_node_ttft: float | None = None
-    tts_node_ttfb: float | None = None
-    end_of_turn_delay: float | None = None
-    transcription_delay: float | None = None
+    e2e_latency: float | None = Field(default=None, ge=0)
+    llm_node_ttft: float | None = Field(default=None, ge=0)
+    tts_node_ttfb: float | None = Field(default=None, ge=0)
+    end_of_turn_delay: float | None = Field(default=None, ge=0)
+    transcription_delay: float | None = Field(default=None, ge=0)
 
 
 class TranscriptItem(_Strict):
@@ -85,7 +85,8 @@ class Participant(_Strict):
 class SessionPayload(_Strict):
     """One finished call. `session_id` is the dedupe key everywhere downstream."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"$id": "voice-analytics/session-payload/v1"})
+    model_config = ConfigDict(extra="forbid", str_max_length=2_000_000, allow_inf_nan=False,
+                              json_schema_extra={"$id": "voice-analytics/session-payload/v1"})
 
     schema_version: Literal[1] = SCHEMA_VERSION
     session_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:\-]+$")

@@ -15,6 +15,7 @@ import asyncio
 import functools
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -313,7 +314,9 @@ def _transcript_item(message: llm.ChatMessage) -> dict[str, Any]:
         "text": (message.text_content or "")[:_MAX_TEXT],
         "created_at": _utc(message.created_at),
         "interrupted": message.interrupted,
-        "metrics": {k: float(metrics[k]) for k in _METRIC_KEYS if isinstance(metrics.get(k), (int, float))},
+        # a negative or non-finite latency is a measurement glitch: drop it rather than fail the whole payload
+        "metrics": {k: float(metrics[k]) for k in _METRIC_KEYS
+                    if isinstance(metrics.get(k), (int, float)) and math.isfinite(metrics[k]) and metrics[k] >= 0},
     }
 
 

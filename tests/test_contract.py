@@ -62,3 +62,12 @@ def test_unknown_fields_and_non_json_are_named(payload):
 
 def test_the_committed_json_schema_matches_the_model():
     assert json.loads(SCHEMA_PATH.read_text()) == json_schema()
+
+
+def test_negative_or_non_finite_latencies_are_rejected(payload):
+    payload["transcript"][0]["metrics"]["e2e_latency"] = -5
+    with pytest.raises(ContractError, match=r"transcript.0.metrics.e2e_latency: Input should be greater than or equal to 0"):
+        parse_payload(payload)
+    text = json.dumps(payload).replace('"e2e_latency": -5', '"e2e_latency": NaN')
+    with pytest.raises(ContractError, match=r"transcript.0.metrics.e2e_latency: Input should be a finite number"):
+        parse_payload(text)

@@ -90,6 +90,21 @@ def test_turn_metrics_are_mapped_from_chat_message_metrics(tmp_path: Path) -> No
                                          "end_of_turn_delay": 0.5, "transcription_delay": 0.1}
 
 
+def test_glitched_metrics_are_dropped_not_fatal_to_the_payload(tmp_path: Path) -> None:
+    """A negative or non-finite latency would break the contract; the recorder keeps the turn without it."""
+
+    async def run() -> SessionRecorder:
+        session = AgentSession(llm=ScriptedLLM())
+        recorder = SessionRecorder(session, LocalJobContext(), agent_name="t", settings=offline_settings(tmp_path))
+        metrics = {"e2e_latency": -0.3, "llm_node_ttft": float("nan"), "tts_node_ttfb": 0.2}
+        message = llm.ChatMessage(role="assistant", content=["hello"], metrics=metrics)
+        session.emit("conversation_item_added", ConversationItemAddedEvent(item=message))
+        return recorder
+
+    (item,) = asyncio.run(run()).build_payload().transcript
+    assert item.metrics.model_dump(exclude_none=True) == {"tts_node_ttfb": 0.2}
+
+
 class ExplodingList(list):
     def append(self, item: object) -> None:
         raise TypeError("injected")  # TypeError is the one exception livekit's emitter re-raises into the session
