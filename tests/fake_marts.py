@@ -11,6 +11,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from conftest import DAY, land_generated
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
@@ -64,8 +66,6 @@ def marts_copy(tmp_path_factory, destination: Path, sessions: int = 150, days: i
     """A private copy of a marts warehouse built once per test session for these parameters."""
     import shutil
 
-    import pytest
-
     key = (sessions, days, seed)
     if key not in _TEMPLATES:
         work = tmp_path_factory.mktemp("marts")
@@ -77,3 +77,12 @@ def marts_copy(tmp_path_factory, destination: Path, sessions: int = 150, days: i
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(_TEMPLATES[key], destination)
     return destination
+
+
+MARTS_DAYS = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]  # the days `marts_copy` builds by default
+
+
+@pytest.fixture(name="warehouse")
+def marts_warehouse(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> DuckDBWarehouse:
+    """A private copy of the marts warehouse built once per test session, so a test may change it."""
+    return DuckDBWarehouse(marts_copy(tmp_path_factory, tmp_path / "data" / "warehouse.duckdb"))

@@ -5,8 +5,6 @@ run without a key."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -14,17 +12,9 @@ import pytest
 from conftest import DAY
 from fake_amplitude import AmplitudeHandler, AmplitudeState
 from fake_http import serve
-from fake_marts import marts_copy
+from fake_marts import MARTS_DAYS as DAYS, marts_warehouse  # noqa: F401 (fixture `warehouse`)
 from pipeline.destinations.amplitude import AmplitudeConfig, send_session_events
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
-
-DAYS = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
-
-
-@pytest.fixture
-def warehouse(tmp_path_factory, tmp_path: Path) -> DuckDBWarehouse:
-    return DuckDBWarehouse(marts_copy(tmp_path_factory, tmp_path / "data" / "warehouse.duckdb"))
-
 
 @pytest.fixture
 def amplitude():

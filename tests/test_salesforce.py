@@ -11,15 +11,10 @@ import pytest
 
 from conftest import DAY
 from fake_http import serve
-from fake_marts import marts_copy
+from fake_marts import marts_warehouse  # noqa: F401 (fixture `warehouse`)
 from fake_salesforce import SalesforceHandler, SalesforceState
 from pipeline.destinations.salesforce import SalesforceConfig, sync_leads
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
-
-
-@pytest.fixture
-def warehouse(tmp_path_factory, tmp_path: Path) -> DuckDBWarehouse:
-    return DuckDBWarehouse(marts_copy(tmp_path_factory, tmp_path / "data" / "warehouse.duckdb"))
 
 
 @pytest.fixture

@@ -4,26 +4,16 @@ across re-runs and outages, no email or transcript, and a dry run without a webh
 from __future__ import annotations
 
 import json
-from datetime import timedelta
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from conftest import DAY
 from fake_http import serve
-from fake_marts import marts_copy
+from fake_marts import MARTS_DAYS as DAYS, marts_warehouse  # noqa: F401 (fixture `warehouse`)
 from fake_slack import SlackHandler, SlackState
 from pipeline.destinations.slack import SlackConfig, send_hot_lead_alerts
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
-
-DAYS = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
-
-
-@pytest.fixture
-def warehouse(tmp_path_factory, tmp_path: Path) -> DuckDBWarehouse:
-    return DuckDBWarehouse(marts_copy(tmp_path_factory, tmp_path / "data" / "warehouse.duckdb"))
-
 
 @pytest.fixture
 def slack():
