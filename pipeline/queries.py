@@ -37,8 +37,8 @@ ORDER BY session_id, turn_index"""
 
 
 def session_inputs(d: Dialect) -> str:
-    """Per session of the day: participant metadata, the caller's and the assistant's texts in turn order, and
-    the names of successful tool calls, aggregated in SQL so Python receives one row per session."""
+    """Per session of the day: the caller's and the assistant's texts in turn order, and the names of successful
+    tool calls, aggregated in SQL so Python receives one row per session."""
     day = d.param("day")
     calls, index, f = d.json_records("r.payload", "$.tool_calls", "call", CALL_FIELDS)
 
@@ -53,8 +53,7 @@ tools AS (
   WHERE r.session_date = {day} AND NOT COALESCE({f['is_error']}, FALSE) AND {f['name']} IS NOT NULL
   GROUP BY r.session_id
 )
-SELECT r.session_id, r.participant_company AS company, r.participant_email AS email,
-       u.texts AS user_texts, a.texts AS assistant_texts, t.names AS tool_names
+SELECT r.session_id, u.texts AS user_texts, a.texts AS assistant_texts, t.names AS tool_names
 FROM {d.table('raw_sessions')} AS r
 LEFT JOIN user_turns AS u ON u.session_id = r.session_id
 LEFT JOIN assistant_turns AS a ON a.session_id = r.session_id

@@ -1,11 +1,10 @@
-"""The per-session inputs the Python rules need for one day: one SQL query that aggregates texts and tool names
-per session, so the signal and scoring assets never group rows in Python or query per session."""
+"""The per-session inputs the signal rules need for one day: one SQL query that aggregates texts and tool names
+per session, so the signals asset never groups rows in Python or queries per session."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from pipeline import queries
 from pipeline.warehouse import Warehouse
@@ -14,7 +13,6 @@ from pipeline.warehouse import Warehouse
 @dataclass
 class SessionInput:
     session_id: str
-    metadata: dict[str, Any]
     user_texts: list[str] = field(default_factory=list)
     assistant_texts: list[str] = field(default_factory=list)
     tool_names: list[str] = field(default_factory=list)
@@ -24,7 +22,6 @@ def load_day_inputs(warehouse: Warehouse, day: date) -> list[SessionInput]:
     """Every session of the day (including ones with an empty transcript), in session_id order."""
     rows = warehouse.query(queries.session_inputs(warehouse.dialect), {"day": day}).to_pylist()
     return [
-        SessionInput(row["session_id"], {k: row[k] for k in ("company", "email") if row[k]},
-                     row["user_texts"] or [], row["assistant_texts"] or [], row["tool_names"] or [])
+        SessionInput(row["session_id"], row["user_texts"] or [], row["assistant_texts"] or [], row["tool_names"] or [])
         for row in rows
     ]
