@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install manifest demo test dev emulators emulators-stop bench clean
+.PHONY: install manifest demo test dev emulators emulators-stop bench audit clean
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,10 @@ bench: manifest
 	eval "$$(bash scripts/emulators.sh env)"; \
 	  for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || status=1; done; \
 	  bash scripts/emulators.sh stop; exit $${status:-0}
+
+# Known-vulnerability check of every pinned dependency (docs/reliability.md says how it works offline).
+audit: install
+	$(BIN)/python scripts/audit.py
 
 emulators-stop:
 	bash scripts/emulators.sh stop
