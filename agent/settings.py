@@ -17,6 +17,14 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
 
 
+def _env_days(name: str, default: int) -> int:
+    """A whole number of days >= 1; anything else stops start-up with the variable and the value named."""
+    value = _env(name, str(default))
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name}: expected a whole number of days >= 1 (got {value!r})")
+    return int(value)
+
+
 def _env_path(name: str, default: Path) -> Path:
     return Path(_env(name, str(default))).expanduser()
 
@@ -40,6 +48,9 @@ class Settings:
     offpeak_cron: str = field(default_factory=lambda: _env("VA_OFFPEAK_CRON", "0 2 * * *"))
     schedule_timezone: str = field(default_factory=lambda: _env("VA_SCHEDULE_TIMEZONE", "UTC"))
     partitions_start: str = field(default_factory=lambda: _env("VA_PARTITIONS_START", "2026-01-01"))
+    # Raw transcripts (and everything holding their text) are deleted once older than this many days.
+    raw_retention_days: int = field(default_factory=lambda: _env_days("VA_RAW_RETENTION_DAYS", 90))
+    retention_cron: str = field(default_factory=lambda: _env("VA_RETENTION_CRON", "30 3 * * *"))
     openai_api_key: str = field(default_factory=lambda: _env("OPENAI_API_KEY"), repr=False)
     openai_base_url: str = field(default_factory=lambda: _env("OPENAI_BASE_URL"))
     salesforce_username: str = field(default_factory=lambda: _env("SALESFORCE_USERNAME"))

@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 from agent.commands import register as register_agent_commands
 from agent.settings import load_settings
+from pipeline.privacy.commands import register as register_privacy_commands
 
 
 def _read_calls(path: Path) -> Iterator[dict[str, Any]]:
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     ddl.set_defaults(func=cmd_ddl)
 
     register_agent_commands(commands)
+    register_privacy_commands(commands)
 
     query = commands.add_parser("query", help="run a SQL query against the configured warehouse and print the rows")
     query.add_argument("sql")

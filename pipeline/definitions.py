@@ -15,8 +15,9 @@ from assets.signals import session_signals
 from assets.transcripts import session_transcripts
 from pipeline.dbt_project import DBT_EXECUTABLE, dbt_project
 from pipeline.jobs import analysis_job, analytics_job, intraday_job
+from pipeline.privacy.job import retention_job
 from pipeline.resources import warehouse_from_env
-from pipeline.schedules import intraday_schedule, offpeak_schedule
+from pipeline.schedules import intraday_schedule, offpeak_schedule, retention_schedule
 from sensors.ingest import build_ingest_sensor
 from sensors.llm_batch import LLM_SENSORS
 from sensors.run_failure import run_failure_to_slack
@@ -25,8 +26,8 @@ defs = dg.Definitions(
     assets=[raw_sessions, session_transcripts, session_signals, session_metrics, lead_scores, daily_kpis,
             *LLM_ASSETS, voice_analytics_dbt, *DESTINATION_ASSETS],
     asset_checks=CHECKS,
-    jobs=[analytics_job, analysis_job, intraday_job],
-    schedules=[offpeak_schedule, intraday_schedule],
+    jobs=[analytics_job, analysis_job, intraday_job, retention_job],
+    schedules=[offpeak_schedule, intraday_schedule, retention_schedule],
     sensors=[build_ingest_sensor(intraday_job), run_failure_to_slack, *LLM_SENSORS],
     resources={"warehouse": warehouse_from_env(),
                "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},

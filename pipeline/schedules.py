@@ -13,6 +13,7 @@ import dagster as dg
 
 from agent.settings import load_settings
 from pipeline.jobs import analytics_job, intraday_job
+from pipeline.privacy.job import retention_job
 
 settings = load_settings()
 
@@ -37,3 +38,11 @@ def offpeak_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 def intraday_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     day = today_partition(context.scheduled_execution_time)
     return dg.RunRequest(partition_key=day, run_key=f"intraday-{context.scheduled_execution_time:%Y%m%dT%H}")
+
+
+# On by default: a retention promise has to hold without anyone remembering to switch it on. It only deletes
+# what is older than VA_RAW_RETENTION_DAYS (90 by default); stop it in the UI where data must be kept longer.
+retention_schedule = dg.ScheduleDefinition(
+    name="retention_schedule", cron_schedule=settings.retention_cron, execution_timezone=settings.schedule_timezone,
+    job=retention_job, default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Daily: delete raw transcripts and the text derived from them past VA_RAW_RETENTION_DAYS.")

@@ -32,6 +32,10 @@ class Dialect:
         wanted field (dotted paths such as `metrics.e2e_latency`, neutral types)."""
         raise NotImplementedError
 
+    def json_text(self, expr: str) -> str:
+        """A JSON column as its text, for substring matching (GDPR deletion matches on the raw body)."""
+        raise NotImplementedError
+
     def quantile(self, expr: str, fraction: float) -> str:
         raise NotImplementedError
 
@@ -81,6 +85,9 @@ class DuckDBDialect(Dialect):
 
     def json_str(self, expr: str, path: str) -> str:
         return f"json_extract_string({expr}, '{path}')"
+
+    def json_text(self, expr: str) -> str:
+        return f"CAST({expr} AS VARCHAR)"
 
     def json_records(self, expr: str, path: str, alias: str, fields: dict[str, str]) -> JsonRecords:
         # Parse each array once into typed structs (from_json with a schema): about twice as fast as one
@@ -133,6 +140,9 @@ class BigQueryDialect(Dialect):
 
     def json_str(self, expr: str, path: str) -> str:
         return f"JSON_VALUE({expr}, '{path}')"
+
+    def json_text(self, expr: str) -> str:
+        return f"TO_JSON_STRING({expr})"
 
     def from_staged(self, column: str, kind: str) -> str:
         return f"PARSE_JSON({column})" if kind == "json" else column

@@ -1,0 +1,96 @@
+"""GDPR erasure: every row that holds one person's (by email) or one session's data, in every table.
+
+Sessions are found by the participant email or by the email anywhere in the raw payload (a caller who spelled
+it out in the transcript), and in `fct_sessions` too (its raw rows may be gone by retention). The whole session
+is deleted, never redacted in place: less to get wrong. Rejected messages match on their raw body.
+Kept, because they hold no personal data: `daily_kpis`, the `agg_*` marts (counts per day) and `llm_batches`.
+The per-lead marts (`dim_leads`, `sync_salesforce_leads`) lose the lead's rows now and are rebuilt whole from
+the cleaned sources on the next dbt run. Raw rows go last, so a crash mid-way is finished by running it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pipeline.destinations.common import lead_external_id
+from pipeline.privacy.sql import Where, delete_rows, existing_tables
+from pipeline.warehouse import Warehouse
+from pipeline.warehouse.registry import ALL_TABLES
+from pipeline.warehouse.tables import RAW_SESSIONS
+
+log = logging.getLogger(__name__)
+
+SESSION_TABLES = [t.name for t in ALL_TABLES if "session_id" in t.column_names and t is not RAW_SESSIONS]
+SESSION_MARTS = {"fct_sessions": ("session_id",), "hot_leads": ("session_id",),
+                 "dim_leads": ("latest_session_id", "best_session_id"), "sync_salesforce_leads": ("latest_session_id",)}
+HASH_SOURCES = ("llm_scores", "llm_failures", "llm_batch_items")
+
+
+@dataclass(frozen=True)
+class Subject:
+    email: str = ""
+    session_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.email and "@" not in self.email:
+            raise ValueError(f"email: expected an address with '@' (got {self.email!r})")
+        if not self.email and not any(s.strip() for s in self.session_ids):
+            raise ValueError("forget: give an email or at least one non-empty session id")
+
+
+def find_sessions(wh: Warehouse, subject: Subject, tables: set[str]) -> list[str]:
+    d, found = wh.dialect, {s.strip() for s in subject.session_ids if s.strip()}
+    if subject.email:
+        email = subject.email.strip().lower()
+        for table, text in (("raw_sessions", d.json_text("payload")), ("fct_sessions", None)):
+            if table in tables:
+                where = Where(wh).any_of("LOWER(participant_email)", [email])
+                if text:
+                    where.contains_any(text, [email])
+                found |= set(wh.query(f"SELECT session_id FROM {d.table(table)} WHERE {where.sql}",
+                                      where.params).column("session_id").to_pylist())
+    return sorted(found)
+
+
+def _hashes(wh: Warehouse, ids: list[str], tables: set[str]) -> set[str]:
+    hashes: set[str] = set()
+    for table in (t for t in HASH_SOURCES if t in tables and ids):
+        where = Where(wh).any_of("session_id", ids)
+        hashes |= set(wh.query(f"SELECT transcript_hash FROM {wh.dialect.table(table)} WHERE {where.sql}",
+                               where.params).column("transcript_hash").to_pylist())
+    return {h for h in hashes if h}
+
+
+def _plan(wh: Warehouse, subject: Subject, ids: list[str], tables: set[str]) -> list[tuple[str, Where]]:
+    email = subject.email.strip().lower()
+    lead_keys = [email] if email else []
+    external_ids = [lead_external_id(email, None)] if email else []
+    needles = [*lead_keys, *ids]
+    plan: list[tuple[str, Where]] = []
+    for mart, columns in SESSION_MARTS.items():
+        where = Where(wh)
+        for column in columns:
+            where.any_of(column, ids)
+        if mart in ("dim_leads", "sync_salesforce_leads"):
+            where.any_of("lead_key", lead_keys)
+        plan.append((mart, where))
+    plan += [(t, Where(wh).any_of("external_id", external_ids)) for t in ("salesforce_synced", "salesforce_failed")]
+    plan.append(("destination_outbox", Where(wh).any_of("item_id", [*ids, *external_ids])
+                 .contains_any("payload", needles)))
+    plan.append(("llm_cache", Where(wh).any_of("transcript_hash", _hashes(wh, ids, tables))))
+    plan += [(t, Where(wh).any_of("session_id", ids)) for t in SESSION_TABLES]
+    plan.append(("raw_sessions_rejected", Where(wh).contains_any("raw_text", needles)
+                 .contains_any(wh.dialect.json_text("attributes"), needles)))
+    plan.append(("raw_sessions", Where(wh).any_of("session_id", ids)))
+    return [(table, where) for table, where in plan if table in tables]
+
+
+def forget(wh: Warehouse, subject: Subject, dry_run: bool = False) -> tuple[list[str], dict[str, int]]:
+    """Delete (or, dry, count) the subject's rows everywhere; returns the session ids and rows per table."""
+    tables = existing_tables(wh)
+    ids = find_sessions(wh, subject, tables)
+    deleted = {table: delete_rows(wh, table, where, dry_run) for table, where in _plan(wh, subject, ids, tables)}
+    log.info("forget%s: %d sessions %s; rows per table %s", " (dry run)" if dry_run else "", len(ids), ids,
+             {t: n for t, n in deleted.items() if n})
+    return ids, deleted

@@ -1,0 +1,43 @@
+"""Retention: raw transcripts, and every table that holds their text, are deleted past `VA_RAW_RETENTION_DAYS`.
+
+Deleted when older than the cutoff: the raw and rejected messages, the turn-by-turn transcripts, the LLM
+analyses (summaries and evidence quote the caller), the LLM cache and failures, batch items, and the dry-run
+outbox (its payloads carry contact details). Kept: the structured per-session results without any transcript
+text (signals, metrics, heuristic scores), the daily KPIs, the destinations' delivery bookkeeping and the dbt
+marts, which are the lead records (an individual's are removed by `forget`). Raw rows go last, as in `forget`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from pipeline.privacy.sql import Where, delete_rows, existing_tables
+from pipeline.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+# (table, the date or timestamp column that ages it), in deletion order.
+RETAINED_TEXT = (
+    ("session_transcripts", "session_date"), ("llm_scores", "session_date"), ("llm_failures", "session_date"),
+    ("llm_batch_items", "session_date"), ("llm_cache", "created_at"), ("destination_outbox", "written_at"),
+    ("raw_sessions_rejected", "received_date"), ("raw_sessions", "session_date"),
+)
+
+
+def retention_cutoff(today: date, days: int) -> date:
+    """The first day kept: anything dated before it is older than `days` days."""
+    if days < 1:
+        raise ValueError(f"retention days: expected a whole number >= 1 (got {days!r})")
+    return today - timedelta(days=days)
+
+
+def apply_retention(wh: Warehouse, today: date, days: int, dry_run: bool = False) -> tuple[date, dict[str, int]]:
+    """Delete (or, dry, count) every row older than the cutoff; returns the cutoff and rows per table."""
+    cutoff = retention_cutoff(today, days)
+    tables = existing_tables(wh)
+    deleted = {table: delete_rows(wh, table, Where(wh).before(column, cutoff), dry_run)
+               for table, column in RETAINED_TEXT if table in tables}
+    log.info("retention%s: cutoff %s (%d days); rows per table %s", " (dry run)" if dry_run else "", cutoff, days,
+             deleted)
+    return cutoff, deleted
