@@ -8,6 +8,7 @@ for other languages. Validation errors name the field path and the offending val
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +20,12 @@ SCHEMA_PATH = Path(__file__).with_name("session_payload.v1.schema.json")
 # Timestamps outside this window are treated as clock bugs or hostile input, not as calls.
 EARLIEST = datetime(2020, 1, 1, tzinfo=timezone.utc)
 FUTURE_SLACK = timedelta(days=2)
+# Counts are summed as 64-bit integers downstream; no real call comes near a billion tokens or characters.
+MAX_COUNT = 1_000_000_000
+# Free-form values (metadata, tool arguments, attributes) are kept whole; deeper nesting than this is hostile
+# (pydantic cannot even serialise a few hundred levels back to JSON).
+MAX_JSON_DEPTH = 32
+INT64 = 2**63 - 1
 
 
 def _utc_and_plausible(value: datetime) -> datetime:
@@ -30,8 +37,47 @@ def _utc_and_plausible(value: datetime) -> datetime:
     return value
 
 
+def _safe_text(text: str) -> str:
+    """`text` with any lone surrogate spelled as an escape, so error messages are always storable UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _json_problem(value: Any) -> str | None:
+    """Why a decoded free-form JSON value cannot be stored as it came, if so: nesting, lone surrogates (not
+    Unicode, so no engine stores them), integers beyond 64 bits or non-finite numbers. Iterative, so hostile
+    depth cannot exhaust the stack."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth >= MAX_JSON_DEPTH:
+                return f"{path or '<value>'} nests deeper than {MAX_JSON_DEPTH} levels"
+            pairs = list(node.items() if isinstance(node, dict) else enumerate(node))
+            for key, child in reversed(pairs):  # reversed onto the stack: the first problem is reported
+                where = f"{path}.{_safe_text(str(key))}" if path else _safe_text(str(key))
+                if isinstance(key, str) and key != _safe_text(key):
+                    return f"{where}: key is not valid Unicode (lone surrogate)"
+                stack.append((child, where, depth + 1))
+        elif isinstance(node, str) and node != _safe_text(node):
+            return f"{path}: not valid Unicode (lone surrogate) (got {_show(node)})"
+        elif isinstance(node, float) and not math.isfinite(node):
+            return f"{path}: not a finite number (got {node!r})"
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > INT64:
+            return f"{path}: integer beyond 64 bits (got {_show(node)})"
+    return None
+
+
+def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
+    problem = _json_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 # Every timestamp is normalised to UTC, so the warehouse can store naive UTC and SQL never sees an offset.
 UtcDatetime = Annotated[datetime, AfterValidator(_utc_and_plausible)]
+FreeJson = Annotated[dict[str, Any], AfterValidator(_storable_json)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class _Strict(BaseModel):
@@ -59,7 +105,7 @@ class TranscriptItem(_Strict):
 
 class ToolCall(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    arguments: dict[str, Any] = Field(default_factory=dict)
+    arguments: FreeJson = Field(default_factory=dict)
     output: str | None = None
     is_error: bool = False
     called_at: UtcDatetime
@@ -70,16 +116,16 @@ class UsageItem(_Strict):
     kind: Literal["llm", "stt", "tts", "realtime"]
     provider: str = ""
     model: str = ""
-    input_tokens: int = Field(default=0, ge=0)
-    cached_input_tokens: int = Field(default=0, ge=0)
-    output_tokens: int = Field(default=0, ge=0)
+    input_tokens: Count = 0
+    cached_input_tokens: Count = 0
+    output_tokens: Count = 0
     audio_seconds: float = Field(default=0.0, ge=0)
-    characters: int = Field(default=0, ge=0)
+    characters: Count = 0
 
 
 class Participant(_Strict):
     identity: str = ""
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: FreeJson = Field(default_factory=dict)
 
 
 class SessionPayload(_Strict):
@@ -100,8 +146,8 @@ class SessionPayload(_Strict):
     transcript: list[TranscriptItem] = Field(default_factory=list)
     tool_calls: list[ToolCall] = Field(default_factory=list)
     usage: list[UsageItem] = Field(default_factory=list)
-    live_signals: dict[str, Any] = Field(default_factory=dict)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    live_signals: FreeJson = Field(default_factory=dict)
+    attributes: FreeJson = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> "SessionPayload":
@@ -126,7 +172,7 @@ def _show(value: Any, limit: int = 80) -> str:
 def _describe(error: ValidationError) -> list[str]:
     problems = []
     for item in error.errors(include_url=False):
-        path = ".".join(str(part) for part in item["loc"]) or "<payload>"
+        path = _safe_text(".".join(str(part) for part in item["loc"])) or "<payload>"
         problems.append(f"{path}: {item['msg']} (got {_show(item.get('input'))})")
     return problems
 
@@ -136,7 +182,7 @@ def parse_payload(data: bytes | str | dict[str, Any]) -> SessionPayload:
     if isinstance(data, (bytes, str)):
         try:
             data = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, a 5,000-digit number, deep nesting
             raise ContractError([f"<payload>: not valid JSON ({exc})"]) from None
     if not isinstance(data, dict):
         raise ContractError([f"<payload>: expected a JSON object (got {_show(data)})"])

@@ -20,6 +20,7 @@ _MULTIPLIERS = ("hundred", "thousand", "dozen")
 # A spoken phone number: three or more groups of digits ("oh" for zero) separated by spaces, commas, dots or dashes.
 _PHONE_RUN = re.compile(r"(?<![\w.])\d+(?:[ ,.\-]+(?:\d+|oh)(?!\w))+")
 _DIGITS = re.compile(r"\d")
+_MAX_NUMBER_CHARS = 12  # "999,999,999k": longer digit runs would overflow a float or a 64-bit column
 
 
 def mask_phone_numbers(text: str) -> str:
@@ -58,7 +59,11 @@ class NumberParser:
         i, n = 0, len(tokens)
         while i < n:
             token = tokens[i]
-            if token[0].isdigit() or token in starters:
+            if _DIGITS.match(token) and len(token) > _MAX_NUMBER_CHARS:  # an ID or account number, never a count
+                append("#" * len(token))
+                i += 1
+                continue
+            if _DIGITS.match(token) or token in starters:  # not str.isdigit: "²" is a digit to it, not to float()
                 value, used = self.parse(tokens, i)
                 if used:
                     append(str(value))

@@ -79,15 +79,23 @@ def _reject_row(message: Message, received_at: datetime, error: str) -> dict[str
             "attributes": json.dumps(dict(message.attributes)), "raw_text": text, "error": error}
 
 
+def _reason(exc: Exception) -> str:
+    """The contract's own message, or for anything else the exception named, so a poison pill is explained."""
+    text = str(exc) if isinstance(exc, ContractError) else f"<message>: could not be landed ({type(exc).__name__}: {exc})"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # storable even if it quotes a lone surrogate
+
+
 def land_batch(messages: Iterable[Message], received_at: datetime | None = None) -> LandingBatch:
-    """Validate each message with the contract; never raises for bad input."""
+    """Validate each message with the contract; never raises for bad input. Whatever one message makes fail
+    (the contract, decoding, serialising) is that message's reject, never the batch's: the contract admits only
+    values both engines store as they came (see agent/contract.py), so the Arrow conversion cannot fail."""
     received = _naive_utc(received_at or datetime.now(timezone.utc))
     sessions, rejects = [], []
     for message in messages:
         try:
             sessions.append(_session_row(message, received))
-        except ContractError as exc:
-            rejects.append(_reject_row(message, received, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a poison pill is rejected with its reason, not raised
+            rejects.append(_reject_row(message, received, _reason(exc)))
     return LandingBatch(to_arrow(RAW_SESSIONS, sessions), to_arrow(RAW_SESSIONS_REJECTED, rejects))
 
 
