@@ -150,13 +150,9 @@ def publisher(settings: Settings) -> Any:
     with _publishers_lock:
         client = _publishers.get(key)
         if client is None:
-            from google.cloud import pubsub_v1
+            from agent.pubsub_clients import rpc_publisher_client
 
-            from agent.pubsub_clients import publisher_client
-
-            # one message per session: send it at once instead of waiting for a batch to fill
-            batching = pubsub_v1.types.BatchSettings(max_messages=1)
-            client = publisher_client(settings, batch_settings=batching)
+            client = rpc_publisher_client(settings)  # one message per session: a plain Publish call, no batching
             _publishers[key] = client
     return client
 
@@ -187,15 +183,16 @@ def _worth_retrying(exc: BaseException) -> bool:
 
 
 def publish_blocking(settings: Settings, message: OutboundMessage, timeout_s: float) -> str:
-    """Publish one message and wait for its id; every retry and wait stays inside `timeout_s`."""
+    """Publish one message and return its id; every attempt and back-off stays inside `timeout_s`."""
     from google.api_core import retry as retries
 
     deadline = time.monotonic() + timeout_s
     retry = retries.Retry(predicate=_worth_retrying, initial=0.05, maximum=0.5, multiplier=2.0, timeout=timeout_s)
-    future = publisher(settings).publish(
-        settings.pubsub_topic_path, message.data, retry=retry, timeout=timeout_s, **message.attributes
+    response = publisher(settings).publish(
+        topic=settings.pubsub_topic_path, messages=[{"data": message.data, "attributes": message.attributes}],
+        retry=retry, timeout=max(0.0, deadline - time.monotonic()),
     )
-    return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    return response.message_ids[0]
 
 
 # --- the shutdown export ------------------------------------------------------------------------------------

@@ -33,6 +33,19 @@ def publisher_client(settings: Settings, **options: Any) -> pubsub_v1.PublisherC
     return pubsub_v1.PublisherClient(**options, **_emulator_transport(settings, PublisherGrpcTransport))
 
 
+def rpc_publisher_client(settings: Settings) -> Any:
+    """The plain Publish RPC, without the batching layer: one blocking call per request, no background threads.
+
+    For one message per call (the shutdown export, spool replay) batching buys nothing, and its state machine
+    refuses every publish that follows a failed one by a few milliseconds ("AssertionError: Publish after stop()
+    or publish error"), so during an outage most sessions were spooled under that reason instead of the real one.
+    """
+    from google.pubsub_v1 import PublisherClient
+    from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
+
+    return PublisherClient(**_emulator_transport(settings, PublisherGrpcTransport))
+
+
 def subscriber_client(settings: Settings) -> pubsub_v1.SubscriberClient:
     from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
 

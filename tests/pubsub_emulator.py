@@ -34,12 +34,13 @@ def closed_port() -> int:
 
 
 @contextmanager
-def pubsub_emulator(project: str = "test-project") -> Iterator[str]:
-    """Run the emulator on a free port; yield its `host:port` once it answers HTTP, kill its group afterwards."""
+def pubsub_emulator(project: str = "test-project", port: int | None = None) -> Iterator[str]:
+    """Run the emulator on `port` (default: a free one); yield its `host:port` once it answers HTTP, kill its group
+    afterwards. A fixed port lets a test stop the emulator and bring it back at the same address."""
     launcher = find_emulator()
     if launcher is None:
         raise RuntimeError("Google's Pub/Sub emulator is not installed (gcloud components install pubsub-emulator)")
-    host = f"127.0.0.1:{free_port()}"
+    host = f"127.0.0.1:{port or free_port()}"
     with running("pubsub-emulator", [launcher, "--host=127.0.0.1", f"--port={host.split(':')[1]}"],
                  f"http://{host}/v1/projects/{project}/topics"):
         yield host

@@ -1,0 +1,98 @@
+"""Fault: Pub/Sub goes down while 1,000 agent sessions shut down, then comes back and the spool is replayed.
+
+The emulator is a real process on a fixed loopback port: stopped for the outage (nothing listens there), started
+again at the same address afterwards. Each shutdown runs `export_session`, the coroutine the recorder's shutdown
+callback awaits, in one process with one cached publisher, as a long-lived agent worker would. Replay goes through
+the `voice-analytics spool replay` entry point and ingestion through `pipeline.ingest`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+
+import pytest
+
+from agent import spool
+from agent.contract import SessionPayload, parse_payload
+from agent.export import ExportResult, export_session
+from agent.pubsub_clients import ensure_topic_and_subscription
+from agent.settings import Settings, load_settings
+from conftest import DAY
+from local_process import free_port
+from pipeline import cli
+from pipeline.generator import generate_sessions
+from pipeline.ingest import ingest
+from pubsub_emulator import find_emulator, pubsub_emulator
+
+pytestmark = pytest.mark.skipif(find_emulator() is None, reason="Google's Pub/Sub emulator is not installed")
+
+DURING_OUTAGE = 1_000
+WHILE_UP = 50  # sessions before the outage and after it, through the same publisher
+
+
+def shut_down(payloads: list[SessionPayload], settings: Settings) -> list[tuple[ExportResult, float]]:
+    """Each session's shutdown export, one after another, with its wall time as the job runner would see it."""
+
+    async def run_all() -> list[tuple[ExportResult, float]]:
+        timed = []
+        for payload in payloads:
+            started = time.perf_counter()
+            result = await export_session(payload, settings)
+            timed.append((result, time.perf_counter() - started))
+        return timed
+
+    return asyncio.run(run_all())
+
+
+def test_outage_during_a_thousand_shutdowns_loses_and_duplicates_nothing(
+    duckdb_warehouse, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port, suffix = free_port(), uuid.uuid4().hex[:8]
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", f"127.0.0.1:{port}")
+    monkeypatch.setenv("VA_PUBSUB_TOPIC", f"sessions-{suffix}")
+    monkeypatch.setenv("VA_PUBSUB_SUBSCRIPTION", f"ingest-{suffix}")
+    settings = load_settings()  # VA_EXPORT_TIMEOUT_S unset: the production default bound
+    payloads = [parse_payload(p) for p in generate_sessions(DURING_OUTAGE + 2 * WHILE_UP, days=2, seed=21, end=DAY)]
+    before, during, after = payloads[:WHILE_UP], payloads[WHILE_UP:-WHILE_UP], payloads[-WHILE_UP:]
+
+    with pubsub_emulator(port=port):
+        ensure_topic_and_subscription(settings, ack_deadline_s=10)
+        up = shut_down(before, settings)
+        assert [r.status for r, _ in up] == ["published"] * WHILE_UP
+        # land them before the stop: the emulator keeps messages in memory only
+        assert ingest(settings, duckdb_warehouse, max_messages=WHILE_UP, time_budget_s=30).sessions == WHILE_UP
+
+    down = shut_down(during, settings)  # the emulator process is gone: nothing listens on its port
+    assert [r.status for r, _ in down] == ["spooled"] * DURING_OUTAGE
+    unexplained = [r.error for r, _ in down if "failed to connect" not in r.error.lower()]
+    assert not unexplained, f"{len(unexplained)} spooled with a reason other than the outage, e.g. {unexplained[0]}"
+    times = sorted(elapsed for _, elapsed in up + down)
+    assert times[-1] < settings.export_timeout_s
+    assert len(spool.spooled_files(settings.spool_dir)) == DURING_OUTAGE
+
+    with pubsub_emulator(port=port):
+        ensure_topic_and_subscription(settings, ack_deadline_s=10)
+        recovered = shut_down(after, settings)  # the same cached publisher, once Pub/Sub is back
+        assert [r.status for r, _ in recovered] == ["published"] * WHILE_UP
+        capsys.readouterr()
+        assert cli.main(["spool", "replay"]) == 0
+        assert f"found {DURING_OUTAGE}, published {DURING_OUTAGE}, failed 0" in capsys.readouterr().out
+        assert spool.spooled_files(settings.spool_dir) == []
+        landed = ingest(settings, duckdb_warehouse, time_budget_s=60)  # until an empty pull
+    assert landed.pulled == DURING_OUTAGE + WHILE_UP  # each spooled session was published once, no more
+
+    q = duckdb_warehouse.scalar
+    assert q("SELECT COUNT(*) FROM raw_sessions") == len(payloads)
+    assert q("SELECT COUNT(DISTINCT session_id) FROM raw_sessions") == len(payloads)
+    stored = set(duckdb_warehouse.query("SELECT session_id FROM raw_sessions").column("session_id").to_pylist())
+    assert stored == {p.session_id for p in payloads}
+    assert q("SELECT COUNT(*) FROM raw_sessions_rejected") == 0
+    p95 = times[int(0.95 * (len(times) - 1))]
+    with capsys.disabled():
+        print(f"\noutage: {len(down)} shutdowns spooled, {len(up) + len(recovered)} published around it; replay "
+              f"published {DURING_OUTAGE}; ingest pulled {landed.pulled} -> {q('SELECT COUNT(*) FROM raw_sessions')} "
+              f"rows; shutdown max {times[-1] * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
+              f"median {statistics.median(times) * 1000:.1f} ms (bound {settings.export_timeout_s:.0f} s)")
