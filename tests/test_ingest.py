@@ -5,39 +5,16 @@ from __future__ import annotations
 import gzip
 import json
 import time
-import uuid
 
 import pytest
 from google.cloud import pubsub_v1
 
-from agent.settings import load_settings
 from conftest import DAY
 from pipeline.generator import generate_sessions
-from agent.pubsub_clients import ensure_topic_and_subscription
 from pipeline.ingest import ingest
+from pubsub_topic import REDELIVERY_WAIT_S, ingest_until, publish, pubsub  # noqa: F401 (fixture `pubsub`)
 
 SQL = "'); DROP TABLE raw_sessions;--"
-REDELIVERY_WAIT_S = 60.0  # bound on waiting for Pub/Sub to redeliver after an ack deadline (10 s) expires
-
-
-@pytest.fixture
-def pubsub(pubsub_host: str, monkeypatch: pytest.MonkeyPatch):
-    """A fresh topic and subscription (10 s ack deadline) on the shared emulator."""
-    suffix = uuid.uuid4().hex[:8]
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_host)
-    monkeypatch.setenv("VA_PUBSUB_TOPIC", f"sessions-{suffix}")
-    monkeypatch.setenv("VA_PUBSUB_SUBSCRIPTION", f"ingest-{suffix}")
-    settings = load_settings()
-    ensure_topic_and_subscription(settings, ack_deadline_s=10)
-    publisher = pubsub_v1.PublisherClient()
-    yield settings, publisher
-    publisher.stop()
-
-
-def publish(publisher, settings, bodies: list[tuple[bytes, dict]]) -> None:
-    futures = [publisher.publish(settings.pubsub_topic_path, body, **attrs) for body, attrs in bodies]
-    for future in futures:
-        future.result(timeout=30)
 
 
 def malformed_bodies(valid: dict) -> list[tuple[bytes, dict, str]]:
@@ -61,14 +38,6 @@ def malformed_bodies(valid: dict) -> list[tuple[bytes, dict, str]]:
     huge = gzip.compress(variant(agent_name="x" * 12_000_000), compresslevel=9)
     bodies.append((huge, {"content_encoding": "gzip"}, "agent_name"))  # 12 MB once decoded
     return bodies
-
-
-def ingest_until(settings, warehouse, expected_sessions: int) -> None:
-    """Ingest until the raw table holds `expected_sessions` rows, or fail after a bounded wait."""
-    deadline = time.monotonic() + REDELIVERY_WAIT_S
-    while warehouse.scalar("SELECT COUNT(*) FROM raw_sessions") < expected_sessions:
-        assert time.monotonic() < deadline, "messages were not redelivered within the bound"
-        ingest(settings, warehouse, batch_size=250, time_budget_s=10)
 
 
 def test_a_thousand_messages_with_duplicates_and_malformed_ones(pubsub, duckdb_warehouse):

@@ -1,0 +1,46 @@
+"""A fresh Pub/Sub topic per test on the shared emulator, publishing, and ingesting until a bound: shared by the
+ingestion and hostile-input tests."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from google.cloud import pubsub_v1
+
+from agent.pubsub_clients import ensure_topic_and_subscription
+from agent.settings import load_settings
+from pipeline.ingest import ingest
+
+REDELIVERY_WAIT_S = 60.0  # bound on waiting for Pub/Sub to redeliver after an ack deadline (10 s) expires
+
+
+@pytest.fixture
+def pubsub(pubsub_host: str, monkeypatch: pytest.MonkeyPatch):
+    """A fresh topic and subscription (10 s ack deadline) on the shared emulator."""
+    suffix = uuid.uuid4().hex[:8]
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_host)
+    monkeypatch.setenv("VA_PUBSUB_TOPIC", f"sessions-{suffix}")
+    monkeypatch.setenv("VA_PUBSUB_SUBSCRIPTION", f"ingest-{suffix}")
+    settings = load_settings()
+    ensure_topic_and_subscription(settings, ack_deadline_s=10)
+    publisher = pubsub_v1.PublisherClient()
+    yield settings, publisher
+    publisher.stop()
+
+
+def publish(publisher, settings, bodies: list[tuple[bytes, dict]]) -> list[str]:
+    """Publish every body with its attributes; returns the message ids Pub/Sub assigned."""
+    futures = [publisher.publish(settings.pubsub_topic_path, body, **attrs) for body, attrs in bodies]
+    return [future.result(timeout=30) for future in futures]
+
+
+def ingest_until(settings, warehouse, expected_sessions: int, expected_rejects: int = 0) -> None:
+    """Ingest until the raw tables hold the expected rows, or fail after a bounded wait."""
+    raw, rejected = warehouse.dialect.table("raw_sessions"), warehouse.dialect.table("raw_sessions_rejected")
+    deadline = time.monotonic() + REDELIVERY_WAIT_S
+    while (warehouse.scalar(f"SELECT COUNT(*) FROM {raw}") < expected_sessions
+           or warehouse.scalar(f"SELECT COUNT(*) FROM {rejected}") < expected_rejects):
+        assert time.monotonic() < deadline, "messages were not redelivered within the bound"
+        ingest(settings, warehouse, batch_size=250, time_budget_s=10)
