@@ -25,6 +25,7 @@ MAX_COUNT = 1_000_000_000
 # Free-form values (metadata, tool arguments, attributes) are kept whole; deeper nesting than this is hostile
 # (pydantic cannot even serialise a few hundred levels back to JSON).
 MAX_JSON_DEPTH = 32
+MAX_STRING_CHARS = 2_000_000  # any string, typed or free-form: a 10 MB company name is an attack, not a lead
 INT64 = 2**63 - 1
 
 
@@ -44,8 +45,8 @@ def _safe_text(text: str) -> str:
 
 def _json_problem(value: Any) -> str | None:
     """Why a decoded free-form JSON value cannot be stored as it came, if so: nesting, lone surrogates (not
-    Unicode, so no engine stores them), integers beyond 64 bits or non-finite numbers. Iterative, so hostile
-    depth cannot exhaust the stack."""
+    Unicode, so no engine stores them), integers beyond 64 bits, non-finite numbers or the typed fields' string
+    limit. Iterative, so hostile depth cannot exhaust the stack. NUL and every other code point are kept."""
     stack: list[tuple[Any, str, int]] = [(value, "", 0)]
     while stack:
         node, path, depth = stack.pop()
@@ -60,6 +61,8 @@ def _json_problem(value: Any) -> str | None:
                 stack.append((child, where, depth + 1))
         elif isinstance(node, str) and node != _safe_text(node):
             return f"{path}: not valid Unicode (lone surrogate) (got {_show(node)})"
+        elif isinstance(node, str) and len(node) > MAX_STRING_CHARS:
+            return f"{path}: longer than {MAX_STRING_CHARS} characters (got {_show(node)})"
         elif isinstance(node, float) and not math.isfinite(node):
             return f"{path}: not a finite number (got {node!r})"
         elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > INT64:
@@ -81,7 +84,7 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=2_000_000, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_STRING_CHARS, allow_inf_nan=False)
 
 
 class TurnMetrics(_Strict):
@@ -131,7 +134,7 @@ class Participant(_Strict):
 class SessionPayload(_Strict):
     """One finished call. `session_id` is the dedupe key everywhere downstream."""
 
-    model_config = ConfigDict(extra="forbid", str_max_length=2_000_000, allow_inf_nan=False,
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_STRING_CHARS, allow_inf_nan=False,
                               json_schema_extra={"$id": "voice-analytics/session-payload/v1"})
 
     schema_version: Literal[1] = SCHEMA_VERSION
