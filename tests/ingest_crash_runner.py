@@ -3,8 +3,8 @@
     python tests/ingest_crash_runner.py BATCH_SIZE [PAUSE_EVENT PAUSE_COUNT]
 
 It runs the real `pipeline.ingest.ingest` against the configured emulator and DuckDB file (the environment, as the
-CLI reads it), and prints one flushed line per step: `pulled N` after each pull, `writing N` / `written N` around
-the warehouse transaction, `acked N` after each acknowledge request, `done N` at the end. With a pause event, the
+CLI reads it), and prints one flushed line per step: `pulled N` after each pull, `writing N <session ids>` / `written N` around
+the warehouse transaction, `committed 0` after its COMMIT but before the DuckDB connection closes (and checkpoints), `acked N` after each acknowledge request, `done N` at the end. With a pause event, the
 PAUSE_COUNT-th such line is followed by `paused` and the process blocks on stdin: whoever kills it then knows
 exactly which phase it died in. The reporting is a subclass of each real client, not a replacement.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from google.cloud import pubsub_v1
@@ -26,8 +28,8 @@ class Progress:
     def __init__(self, pause_event: str = "", pause_count: int = 0) -> None:
         self.pause_event, self.pause_count, self.seen = pause_event, pause_count, Counter()
 
-    def report(self, event: str, count: int) -> None:
-        print(f"{event} {count}", flush=True)
+    def report(self, event: str, count: int, detail: str = "") -> None:
+        print(f"{event} {count} {detail}".strip(), flush=True)
         self.seen[event] += 1
         if event == self.pause_event and self.seen[event] == self.pause_count:
             print("paused", flush=True)
@@ -48,9 +50,21 @@ def reporting_clients(progress: Progress) -> tuple[pubsub_v1.SubscriberClient, D
             progress.report("acked", len(kwargs["request"]["ack_ids"]))
 
     class Warehouse(DuckDBWarehouse):
+        landing = False
+
+        @contextmanager
+        def connect(self) -> Iterator[Any]:
+            with super().connect() as conn:
+                yield conn
+                if self.landing:  # committed, but the connection is not closed, so nothing is checkpointed yet
+                    progress.report("committed", 0)
+
         def land_raw(self, sessions: Any, rejects: Any) -> None:
-            progress.report("writing", sessions.num_rows + rejects.num_rows)
+            ids = " ".join(sessions.column("session_id").to_pylist())
+            progress.report("writing", sessions.num_rows + rejects.num_rows, ids)
+            self.landing = True
             super().land_raw(sessions, rejects)
+            self.landing = False
             progress.report("written", sessions.num_rows + rejects.num_rows)
 
     return Subscriber(), Warehouse(settings.duckdb_path, settings.duckdb_memory_limit)
