@@ -23,7 +23,10 @@ def _emulator_transport(settings: Settings, transport_class: type) -> dict[str, 
         return {}
     import grpc
 
-    channel = grpc.insecure_channel(settings.pubsub_emulator_host)
+    # The library's own channel lifts gRPC's 4 MB receive limit; without the same options one pull of a few large
+    # (up to 10 MB) messages fails, and fails again on every retry, stalling the subscription.
+    channel = grpc.insecure_channel(settings.pubsub_emulator_host, options=[
+        ("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)])
     return {"transport": transport_class(channel=channel, host=settings.pubsub_emulator_host)}
 
 

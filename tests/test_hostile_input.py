@@ -1,0 +1,134 @@
+"""Issue 9: a corpus of 1,194 hostile messages through the real path (Pub/Sub emulator -> `pipeline.ingest` ->
+raw tables -> the analysis assets -> dbt). Every bad message is a reject whose reason names its field and value,
+every good one is processed, and no string ever runs as SQL or as a template: a canary table survives, and the
+hostile strings come back byte-identical from the raw table, the assets and the dbt marts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+
+import hostile_strings
+from conftest import DAY
+from fake_marts import dbt_vars, run_dbt
+from hostile_corpus import Case, build_corpus
+from pipeline.definitions import defs
+from pipeline.landing import Message, land_batch
+from pipeline.resources import warehouse_from_env
+from pubsub_topic import ingest_until, publish, pubsub  # noqa: F401 (fixture `pubsub`)
+
+CANARY = "canary"
+
+
+def deliver(pubsub, warehouse, cases: list[Case]) -> None:
+    """Publish the corpus to the emulator and ingest until every message is a session or a reject."""
+    settings, publisher = pubsub
+    publish(publisher, settings, [(case.data(), case.attributes) for case in cases])
+    good = sum(case.expect is None for case in cases)
+    ingest_until(settings, warehouse, good, len(cases) - good)
+
+
+def table_names(warehouse) -> set[str]:
+    return set(warehouse.query("SELECT table_name FROM information_schema.tables").column("table_name").to_pylist())
+
+
+def analysis_run(day=DAY) -> dg.ExecuteInProcessResult:
+    return defs.resolve_job_def("analysis_job").execute_in_process(
+        partition_key=day.isoformat(), resources={"warehouse": warehouse_from_env()})
+
+
+def assert_rejects_name_field_and_value(warehouse, cases: list[Case]) -> None:
+    rejected = warehouse.dialect.table("raw_sessions_rejected")
+    rows = warehouse.query(f"SELECT attributes, error FROM {rejected}").to_pylist()
+    reasons = {}
+    for row in rows:
+        attributes = row["attributes"] if isinstance(row["attributes"], dict) else json.loads(row["attributes"])
+        reasons[int(attributes["case"])] = row["error"]
+    expected = {number: case for number, case in enumerate(cases) if case.expect is not None}
+    assert set(reasons) == set(expected), "a bad message is missing from the rejected table (or a good one is in it)"
+    for number, case in expected.items():
+        assert all(fragment in reasons[number] for fragment in case.expect), (case.category, case.expect, reasons[number])
+
+
+def assert_strings_come_back_identical(warehouse, cases: list[Case]) -> dict[str, dict]:
+    """The raw table's typed columns and its JSON payload hold exactly the bytes that were sent."""
+    sent = {case.payload["session_id"]: case.payload for case in cases if case.expect is None}
+    d = warehouse.dialect
+    rows = warehouse.query(
+        f"SELECT session_id, agent_name, agent_version, participant_email, participant_company, "
+        f"{d.json_str('payload', '$.room')} AS room, {d.json_str('payload', '$.end_reason')} AS end_reason "
+        f"FROM {d.table('raw_sessions')}").to_pylist()
+    assert {row["session_id"] for row in rows} == set(sent)
+    for row in rows:
+        payload = sent[row["session_id"]]
+        metadata = payload["participant"]["metadata"]
+        assert row == {"session_id": payload["session_id"], "agent_name": payload["agent_name"],
+                       "agent_version": payload["agent_version"], "participant_email": metadata["email"] or None,
+                       "participant_company": metadata["company"] or None, "room": payload["room"],
+                       "end_reason": payload["end_reason"]}
+    return sent
+
+
+def test_a_hostile_corpus_lands_rejects_by_name_and_runs_nothing(pubsub, duckdb_warehouse, tmp_path: Path):
+    cases = build_corpus(DAY)
+    assert len(cases) >= 1_000
+    duckdb_warehouse.run_transaction([f"CREATE TABLE {CANARY} AS SELECT 42 AS answer"])
+    tables_before = table_names(duckdb_warehouse)
+
+    deliver(pubsub, duckdb_warehouse, cases)
+    assert_rejects_name_field_and_value(duckdb_warehouse, cases)
+    sent = assert_strings_come_back_identical(duckdb_warehouse, cases)
+
+    assert analysis_run().success
+    q = duckdb_warehouse.scalar
+    turns = {(sid, i, item["text"]) for sid, p in sent.items() for i, item in enumerate(p["transcript"])}
+    stored = duckdb_warehouse.query("SELECT session_id, turn_index, text FROM session_transcripts").to_pylist()
+    assert {(r["session_id"], r["turn_index"], r["text"]) for r in stored} == turns and len(stored) == len(turns)
+    for table in ("session_signals", "session_metrics", "lead_scores"):
+        assert q(f"SELECT COUNT(DISTINCT session_id) FROM {table}") == len(sent), table
+    assert q("SELECT sessions FROM daily_kpis") == len(sent)
+
+    process = run_dbt(["build", "--vars", dbt_vars(DAY, DAY)], duckdb_warehouse.path, tmp_path)
+    assert process.returncode == 0, process.stdout[-4000:]
+    assert q("SELECT COUNT(*) FROM fct_sessions") == len(sent)
+    companies = set(duckdb_warehouse.query("SELECT participant_company FROM fct_sessions").column(0).to_pylist())
+    agents = set(duckdb_warehouse.query("SELECT agent_name FROM fct_sessions").column(0).to_pylist())
+    assert set(hostile_strings.TEMPLATES) <= companies | agents  # the literal text, never its rendering
+    assert set(hostile_strings.SQL) <= companies | agents
+    assert "49" not in companies | agents  # `{{ 7 * 7 }}` was not evaluated
+
+    assert table_names(duckdb_warehouse) >= tables_before
+    assert q(f"SELECT COUNT(*) FROM {CANARY} WHERE answer = 42") == 1
+    assert q("SELECT COUNT(*) FROM raw_sessions") == len(sent)  # no DELETE or UPDATE ran from a string
+
+
+def test_a_hostile_slice_lands_the_same_on_both_backends(pubsub, warehouse):
+    """A tenth of each category on DuckDB and on the BigQuery emulator: same rejects, same bytes back."""
+    cases = build_corpus(DAY, scale=0.1)
+    deliver(pubsub, warehouse, cases)
+    assert_rejects_name_field_and_value(warehouse, cases)
+    assert_strings_come_back_identical(warehouse, cases)
+    assert analysis_run().success
+
+
+class ExplodingAttributes(dict):
+    """Fault injection: attributes whose lookup fails the way an unforeseen poison pill would."""
+
+    def get(self, key, default=None):
+        raise UnicodeError(f"cannot read attribute {key!r}")
+
+
+def test_a_message_that_makes_landing_fail_is_its_own_reject_not_the_batchs():
+    corpus = build_corpus(DAY, scale=0.01)
+    good = [case for case in corpus if case.expect is None]
+    at = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    messages = [Message(case.data(), f"m{i}", at, case.attributes) for i, case in enumerate(good)]
+    poison = Message(b"{}", "poison", at, ExplodingAttributes(category="poison"))
+    batch = land_batch([*messages[:2], poison, *messages[2:]])
+    assert batch.sessions.num_rows == len(good)
+    assert batch.rejects.to_pylist()[0]["message_id"] == "poison"
+    assert batch.rejects.column("error").to_pylist() == [
+        "<message>: could not be landed (UnicodeError: cannot read attribute 'content_encoding')"]
