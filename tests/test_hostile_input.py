@@ -23,9 +23,9 @@ from pubsub_topic import ingest_until, publish, pubsub  # noqa: F401 (fixture `p
 CANARY = "canary"
 
 
-def deliver(pubsub, warehouse, cases: list[Case]) -> None:
+def deliver(topic, warehouse, cases: list[Case]) -> None:
     """Publish the corpus to the emulator and ingest until every message is a session or a reject."""
-    settings, publisher = pubsub
+    settings, publisher = topic
     publish(publisher, settings, [(case.data(), case.attributes) for case in cases])
     good = sum(case.expect is None for case in cases)
     ingest_until(settings, warehouse, good, len(cases) - good)
