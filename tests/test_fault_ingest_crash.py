@@ -22,13 +22,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import DAY
-from pipeline.generator import generate_sessions
 from test_ingest import ingest_until, publish, pubsub  # noqa: F401  (pubsub is a fixture)
 
+from pipeline.generator import generate_sessions
+
 SESSIONS = 5_000
-RUNNER = Path(__file__).with_name("ingest_crash_runner.py")
+RUNNER = Path(__file__).resolve().with_name("ingest_crash_runner.py")
 LINE_WAIT_S = 60.0  # bound on waiting for the child's next progress line
 
 
@@ -43,7 +43,7 @@ class Kill:
 
 def kill_plan(seed: int) -> list[Kill]:
     """The phases in turn, with seeded details. Every run dies in its first batch or early in its second, so the
-    ten runs leave fresh messages for the last one (about 4,100 of 5,000 taken at most)."""
+    ten runs leave fresh messages for the last one (about 4,200 of 5,000 taken at most)."""
     rng = random.Random(seed)
     phases = [
         lambda: Kill("mid-pull", 1_000, "pulled", rng.randint(1, 3), None),
@@ -69,29 +69,29 @@ def lines_of(proc: subprocess.Popen) -> queue.Queue:
     return lines
 
 
-def run_and_kill(kill: Kill, cwd: Path) -> list[str]:
+def run_and_kill(kill: Kill, log: Path) -> list[str]:
     """Start the runner, SIGKILL it at `kill`, and return every line it printed before it died."""
     pause = [kill.event, str(kill.occurrence)] if kill.delay_s is None else []
-    proc = subprocess.Popen([sys.executable, str(RUNNER), str(kill.batch_size), *pause], cwd=cwd, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    lines, printed, seen = lines_of(proc), [], 0
-    try:
-        wanted = "paused" if kill.delay_s is None else None
-        while True:
-            line = lines.get(timeout=LINE_WAIT_S)
-            assert line is not None, f"{kill.phase}: the runner finished before its kill point: {printed[-3:]}"
+    command = [sys.executable, str(RUNNER), str(kill.batch_size), *pause]
+    with log.open("w") as stderr, subprocess.Popen(command, cwd=RUNNER.parent.parent, text=True, stderr=stderr,
+                                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE) as proc:
+        lines, printed, seen = lines_of(proc), [], 0
+        try:
+            while True:
+                line = lines.get(timeout=LINE_WAIT_S)
+                assert line is not None, f"{kill.phase}: the runner ended before its kill point: {printed[-3:]}, " \
+                                         f"stderr: {log.read_text()[-2000:]}"
+                printed.append(line)
+                seen += line.split()[0] == kill.event
+                if (line == "paused") if kill.delay_s is None else (seen == kill.occurrence):
+                    break
+            if kill.delay_s:
+                time.sleep(kill.delay_s)  # the seeded fault timing itself, not a wait for anything
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+        while (line := lines.get(timeout=LINE_WAIT_S)) is not None:
             printed.append(line)
-            seen += line.split()[0] == kill.event
-            if (wanted and line == wanted) or (not wanted and seen == kill.occurrence):
-                break
-        if kill.delay_s:
-            time.sleep(kill.delay_s)  # the seeded fault timing itself, not a wait for anything
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-    while (line := lines.get(timeout=LINE_WAIT_S)) is not None:
-        printed.append(line)
     return printed
 
 
@@ -108,7 +108,7 @@ def committed_ids(printed: list[str]) -> set[str]:
 
 
 def test_ten_sigkills_while_ingesting_5000_sessions_lose_and_duplicate_nothing(
-    pubsub, duckdb_warehouse, capsys: pytest.CaptureFixture[str]
+    pubsub, duckdb_warehouse, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings, publisher = pubsub
     payloads = list(generate_sessions(SESSIONS, days=3, seed=31, end=DAY))
@@ -117,7 +117,7 @@ def test_ten_sigkills_while_ingesting_5000_sessions_lose_and_duplicate_nothing(
     started, report = time.monotonic(), []
 
     for number, kill in enumerate(kill_plan(seed=9), 1):
-        printed = run_and_kill(kill, Path(__file__).resolve().parents[1])
+        printed = run_and_kill(kill, tmp_path / f"runner-{number}.log")
         assert printed[-1] != "done", f"kill {number} ({kill.phase}) came after the run ended"
         wal = Path(f"{db}.wal").exists()
         with duckdb.connect(str(db)) as conn:  # no lock retry: a dead writer must not leave the file locked

@@ -14,18 +14,18 @@ import time
 import uuid
 
 import pytest
+from conftest import DAY
+from local_process import free_port
+from pubsub_emulator import find_emulator, pubsub_emulator
 
 from agent import spool
 from agent.contract import SessionPayload, parse_payload
 from agent.export import ExportResult, export_session
 from agent.pubsub_clients import ensure_topic_and_subscription
 from agent.settings import Settings, load_settings
-from conftest import DAY
-from local_process import free_port
 from pipeline import cli
 from pipeline.generator import generate_sessions
 from pipeline.ingest import ingest
-from pubsub_emulator import find_emulator, pubsub_emulator
 
 pytestmark = pytest.mark.skipif(find_emulator() is None, reason="Google's Pub/Sub emulator is not installed")
 

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import DAY
 from google.cloud import pubsub_v1
+from test_ingest import publish, pubsub  # noqa: F401  (pubsub is a fixture)
 
 from agent.contract import parse_payload
-from conftest import DAY
 from pipeline.generator import generate_sessions
 from pipeline.ingest import ingest
-from test_ingest import publish, pubsub  # noqa: F401  (pubsub is a fixture)
 
 SESSIONS, DELIVERIES = 400, 5
 MAX_TICKS = 40  # bound: about 25 ticks drain the storm
