@@ -72,6 +72,14 @@ def assert_strings_come_back_identical(warehouse, cases: list[Case]) -> dict[str
     return sent
 
 
+def assert_transcripts_identical(warehouse, sent: dict[str, dict]) -> None:
+    """The transcripts asset (SQL over the JSON payload) gives back every turn's text as sent, once."""
+    turns = {(sid, i, item["text"]) for sid, p in sent.items() for i, item in enumerate(p["transcript"])}
+    stored = warehouse.query(
+        f"SELECT session_id, turn_index, text FROM {warehouse.dialect.table('session_transcripts')}").to_pylist()
+    assert {(r["session_id"], r["turn_index"], r["text"]) for r in stored} == turns and len(stored) == len(turns)
+
+
 def test_a_hostile_corpus_lands_rejects_by_name_and_runs_nothing(pubsub, duckdb_warehouse, tmp_path: Path):
     cases = build_corpus(DAY)
     assert len(cases) >= 1_000
@@ -83,10 +91,8 @@ def test_a_hostile_corpus_lands_rejects_by_name_and_runs_nothing(pubsub, duckdb_
     sent = assert_strings_come_back_identical(duckdb_warehouse, cases)
 
     assert analysis_run().success
+    assert_transcripts_identical(duckdb_warehouse, sent)
     q = duckdb_warehouse.scalar
-    turns = {(sid, i, item["text"]) for sid, p in sent.items() for i, item in enumerate(p["transcript"])}
-    stored = duckdb_warehouse.query("SELECT session_id, turn_index, text FROM session_transcripts").to_pylist()
-    assert {(r["session_id"], r["turn_index"], r["text"]) for r in stored} == turns and len(stored) == len(turns)
     for table in ("session_signals", "session_metrics", "lead_scores"):
         assert q(f"SELECT COUNT(DISTINCT session_id) FROM {table}") == len(sent), table
     assert q("SELECT sessions FROM daily_kpis") == len(sent)
@@ -106,12 +112,14 @@ def test_a_hostile_corpus_lands_rejects_by_name_and_runs_nothing(pubsub, duckdb_
 
 
 def test_a_hostile_slice_lands_the_same_on_both_backends(pubsub, warehouse):
-    """A tenth of each category on DuckDB and on the BigQuery emulator: same rejects, same bytes back."""
+    """A tenth of each category on DuckDB and on the BigQuery emulator: same rejects, same bytes back, through
+    the analysis assets too."""
     cases = build_corpus(DAY, scale=0.1)
     deliver(pubsub, warehouse, cases)
     assert_rejects_name_field_and_value(warehouse, cases)
-    assert_strings_come_back_identical(warehouse, cases)
+    sent = assert_strings_come_back_identical(warehouse, cases)
     assert analysis_run().success
+    assert_transcripts_identical(warehouse, sent)
 
 
 class ExplodingAttributes(dict):
