@@ -9,9 +9,11 @@ the `voice-analytics spool replay` entry point and ingestion through `pipeline.i
 from __future__ import annotations
 
 import asyncio
+import socket
 import statistics
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from conftest import DAY
@@ -31,18 +33,22 @@ pytestmark = pytest.mark.skipif(find_emulator() is None, reason="Google's Pub/Su
 
 DURING_OUTAGE = 1_000
 WHILE_UP = 50  # sessions before the outage and after it, through the same publisher
+BURST = 50  # more sessions ending at once than the default thread pool has threads
+SPOOL_MARGIN_S = 1.0  # after the bound the spool write still has to happen (as in test_export)
+
+
+async def timed_export(payload: SessionPayload, settings: Settings) -> tuple[ExportResult, float]:
+    """One session's shutdown export, with its wall time as the job runner sees it."""
+    started = time.perf_counter()
+    result = await export_session(payload, settings)
+    return result, time.perf_counter() - started
 
 
 def shut_down(payloads: list[SessionPayload], settings: Settings) -> list[tuple[ExportResult, float]]:
-    """Each session's shutdown export, one after another, with its wall time as the job runner would see it."""
+    """The sessions' shutdown exports, one after another."""
 
     async def run_all() -> list[tuple[ExportResult, float]]:
-        timed = []
-        for payload in payloads:
-            started = time.perf_counter()
-            result = await export_session(payload, settings)
-            timed.append((result, time.perf_counter() - started))
-        return timed
+        return [await timed_export(payload, settings) for payload in payloads]
 
     return asyncio.run(run_all())
 
@@ -96,3 +102,24 @@ def test_outage_during_a_thousand_shutdowns_loses_and_duplicates_nothing(
               f"published {DURING_OUTAGE}; ingest pulled {landed.pulled} -> {q('SELECT COUNT(*) FROM raw_sessions')} "
               f"rows; shutdown max {times[-1] * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
               f"median {statistics.median(times) * 1000:.1f} ms (bound {settings.export_timeout_s:.0f} s)")
+
+
+def test_a_burst_of_shutdowns_against_a_silent_pubsub_each_ends_within_the_bound(tmp_path: Path) -> None:
+    """50 sessions of one worker process (livekit's thread executor) end at once while Pub/Sub accepts connections
+    but never answers: the hung publishes fill the default thread pool, and the sessions still waiting for it must
+    give up at the bound and spool rather than queue behind them."""
+    payloads = [parse_payload(p) for p in generate_sessions(BURST, seed=22, end=DAY)]
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(BURST)
+        settings = Settings(pubsub_emulator_host=f"127.0.0.1:{silent.getsockname()[1]}", spool_dir=tmp_path / "spool",
+                            export_timeout_s=1)
+
+        async def burst() -> list[tuple[ExportResult, float]]:
+            return await asyncio.gather(*(timed_export(payload, settings) for payload in payloads))
+
+        timed = asyncio.run(burst())
+    assert [r.status for r, _ in timed] == ["spooled"] * BURST
+    assert len(spool.spooled_files(settings.spool_dir)) == BURST
+    slowest = max(elapsed for _, elapsed in timed)
+    assert slowest < settings.export_timeout_s + SPOOL_MARGIN_S, f"slowest shutdown took {slowest:.2f} s"
