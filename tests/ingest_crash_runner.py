@@ -3,10 +3,11 @@
     python tests/ingest_crash_runner.py BATCH_SIZE [PAUSE_EVENT PAUSE_COUNT]
 
 It runs the real `pipeline.ingest.ingest` against the configured emulator and DuckDB file (the environment, as the
-CLI reads it), and prints one flushed line per step: `pulled N` after each pull, `writing N <session ids>` / `written N` around
-the warehouse transaction, `committed 0` after its COMMIT but before the DuckDB connection closes (and checkpoints), `acked N` after each acknowledge request, `done N` at the end. With a pause event, the
-PAUSE_COUNT-th such line is followed by `paused` and the process blocks on stdin: whoever kills it then knows
-exactly which phase it died in. The reporting is a subclass of each real client, not a replacement.
+CLI reads it), and prints one flushed line per step: `pulled N` after each pull; `writing N <session ids>` and
+`written N` around the warehouse transaction, with `committed 0` in between, once COMMIT is done but before the
+DuckDB connection closes (and checkpoints); `acked N` after each acknowledge request; `done N` at the end. With a
+pause event, the PAUSE_COUNT-th such line is followed by `paused` and the process blocks on stdin: whoever kills
+it then knows exactly which phase it died in. The reporting is a subclass of each real client, not a replacement.
 """
 
 from __future__ import annotations
