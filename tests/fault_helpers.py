@@ -1,0 +1,61 @@
+"""What the fault tests share: an order-free content digest of a table's day (to tell old rows from new ones),
+a Dagster home whose pools have a limit, and `dagster asset materialize` started as a real subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DAGSTER = str(Path(sys.executable).with_name("dagster"))
+
+
+def partition_digest(warehouse, table: str, day: date, column: str = "session_date") -> str:
+    """sha256 over the day's rows in a canonical order: equal digests mean equal contents, whatever the order."""
+    d = warehouse.dialect
+    rows = warehouse.query(f"SELECT * FROM {d.table(table)} WHERE {column} = {d.param('day')}", {"day": day})
+    lines = sorted(json.dumps(row, sort_keys=True, default=str) for row in rows.to_pylist())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def digests(warehouse, tables: list[str], day: date) -> dict[str, str]:
+    return {table: partition_digest(warehouse, table, day) for table in tables}
+
+
+def pooled_dagster_home(home: Path, default_limit: int = 1) -> Path:
+    """A Dagster home whose pools (`pool=` on an asset) admit `default_limit` steps at a time across runs. Its
+    storage is created here, as the daemon or the UI would have: two runs starting on a blank home race to
+    create it (alembic "more than one head")."""
+    import dagster as dg
+
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(f"concurrency:\n  pools:\n    default_limit: {default_limit}\n")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.get_runs_count()
+    return home
+
+
+def start_materialize(select: str, partitions: list[str], home: Path) -> subprocess.Popen:
+    """`dagster asset materialize` in its own process, as a person or a script would start it (`partitions`:
+    `--partition D` or `--partition-range A...B`); the environment (warehouse, servers) is inherited."""
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.Popen([DAGSTER, "asset", "materialize", "-m", "pipeline.definitions", "--select", select,
+                             *partitions], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def finish(process: subprocess.Popen, timeout: float = 120) -> str:
+    """Wait for the process; its output, asserting it succeeded."""
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        raise AssertionError(f"still running after {timeout} s:\n{output[-4000:]}") from None
+    assert process.returncode == 0, output[-4000:]
+    return output
