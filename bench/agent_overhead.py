@@ -87,36 +87,42 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+def measure(turns: int = 1000, rounds: int = 5) -> dict:
+    """Both arms `rounds` times (alternating which goes first), the live-signal share and the export times."""
+    with tempfile.TemporaryDirectory() as tmp:
+        down = Settings(pubsub_emulator_host=f"127.0.0.1:{closed_port()}", spool_dir=Path(tmp) / "spool")
+        asyncio.run(run_session(20, down))  # warm-up: imports, the publisher, the knowledge base
+        bare, recorded, exports = [], [], []
+        for round_no in range(rounds):
+            for arm in ("bare", "recorded") if round_no % 2 else ("recorded", "bare"):
+                seconds, export = asyncio.run(run_session(turns, down if arm == "recorded" else None))
+                (recorded if arm == "recorded" else bare).append(seconds)
+                if export is not None:
+                    exports.append(export)
+        spooled = sorted(p.stat().st_size for p in (Path(tmp) / "spool").iterdir())
+    signals = min(signals_seconds(turns) for _ in range(3))
+    return {"turns": turns, "bare": bare, "recorded": recorded, "ratio": min(recorded) / min(bare),
+            "signals_s": signals, "own_ratio": (min(recorded) - signals) / min(bare),
+            "export_median_ms": statistics.median(exports) * 1000, "export_max_ms": max(exports) * 1000,
+            "spooled_kib": spooled[-1] / 1024}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--turns", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        down = Settings(pubsub_emulator_host=f"127.0.0.1:{closed_port()}", spool_dir=Path(tmp) / "spool")
-        asyncio.run(run_session(20, down))  # warm-up: imports, the publisher, the knowledge base
-        bare, recorded, exports = [], [], []
-        for round_no in range(args.rounds):
-            for arm in ("bare", "recorded") if round_no % 2 else ("recorded", "bare"):
-                seconds, export = asyncio.run(run_session(args.turns, down if arm == "recorded" else None))
-                (recorded if arm == "recorded" else bare).append(seconds)
-                if export is not None:
-                    exports.append(export)
-        spooled = sorted(p.stat().st_size for p in (Path(tmp) / "spool").iterdir())
-
-    ratio = min(recorded) / min(bare)
-    signals = min(signals_seconds(args.turns) for _ in range(3))
-    own_ratio = (min(recorded) - signals) / min(bare)
+    r = measure(args.turns, args.rounds)
+    bare, recorded = r["bare"], r["recorded"]
     print(f"{args.turns} turns x {args.rounds} rounds, event-loop CPU seconds (arms alternate; ratio of fastest runs)")
     print(f"  without recorder: min {min(bare):.3f}s  runs {', '.join(f'{s:.3f}' for s in bare)}")
     print(f"  with recorder:    min {min(recorded):.3f}s  runs {', '.join(f'{s:.3f}' for s in recorded)}")
-    print(f"  ratio {ratio:.3f} (goal <= 1.02)")
-    print(f"  of which agent.signals.live_signals: {signals:.3f}s ({signals / args.turns * 1e6:.0f} us per user turn); "
-          f"ratio without it {own_ratio:.3f}")
-    print(f"  shutdown export with Pub/Sub down: median {statistics.median(exports) * 1000:.1f} ms, "
-          f"max {max(exports) * 1000:.1f} ms (goal <= 100 ms); spooled payload {spooled[-1] / 1024:.0f} KiB")
+    print(f"  ratio {r['ratio']:.3f} (goal <= 1.02)")
+    print(f"  of which agent.signals.live_signals: {r['signals_s']:.3f}s "
+          f"({r['signals_s'] / args.turns * 1e6:.0f} us per user turn); ratio without it {r['own_ratio']:.3f}")
+    print(f"  shutdown export with Pub/Sub down: median {r['export_median_ms']:.1f} ms, "
+          f"max {r['export_max_ms']:.1f} ms (goal <= 100 ms); spooled payload {r['spooled_kib']:.0f} KiB")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,23 @@ def run(sessions: int, batch_size: int, bodies: list[bytes]) -> tuple[float, flo
     return total, total - (published - start)
 
 
+def measure(sessions: int = 10_000, batch_sizes: tuple[int, ...] = (100, 1000, 5000), show: bool = False) -> dict:
+    """Sessions per second end to end (publish -> pull -> land) for each write batch size, in one run."""
+    bodies = [json.dumps(p).encode() for p in generate_sessions(sessions, seed=1)]
+    if show:
+        print(f"ingest: {sessions} sessions ({sum(map(len, bodies)) / len(bodies) / 1024:.1f} KiB each), "
+              f"publish -> pull -> DuckDB raw_sessions")
+        print(f"{'batch':>6}  {'total s':>8}  {'sessions/s':>10}  {'pull+land s':>11}  {'landed/s':>9}")
+    rates = {}
+    for size in batch_sizes:
+        total, ingest_s = run(sessions, size, bodies)
+        rates[size] = sessions / total
+        if show:
+            print(f"{size:>6}  {total:>8.2f}  {sessions / total:>10.0f}  {ingest_s:>11.2f}  {sessions / ingest_s:>9.0f}")
+    best = max(rates, key=rates.get)
+    return {"sessions": sessions, "rates": rates, "best": best, "best_vs_smallest": rates[best] / rates[min(rates)]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=10_000)
@@ -53,18 +70,9 @@ def main() -> int:
     if not load_settings().pubsub_emulator_host:
         print("PUBSUB_EMULATOR_HOST is not set: run `eval \"$(scripts/emulators.sh start)\"` first", file=sys.stderr)
         return 2
-    bodies = [json.dumps(p).encode() for p in generate_sessions(args.sessions, seed=1)]
-    print(f"ingest: {args.sessions} sessions ({sum(map(len, bodies)) / len(bodies) / 1024:.1f} KiB each), "
-          f"publish -> pull -> DuckDB raw_sessions")
-    print(f"{'batch':>6}  {'total s':>8}  {'sessions/s':>10}  {'pull+land s':>11}  {'landed/s':>9}")
-    results = {}
-    for size in map(int, args.batch_sizes.split(",")):
-        total, ingest_s = run(args.sessions, size, bodies)
-        results[size] = args.sessions / total
-        print(f"{size:>6}  {total:>8.2f}  {args.sessions / total:>10.0f}  {ingest_s:>11.2f}  {args.sessions / ingest_s:>9.0f}")
-    best = max(results, key=results.get)
-    baseline = min(results)
-    print(f"best batch size {best}: {results[best]:.0f} sessions/s, {results[best] / results[baseline]:.2f}x batch {baseline}")
+    r = measure(args.sessions, tuple(map(int, args.batch_sizes.split(","))), show=True)
+    print(f"best batch size {r['best']}: {r['rates'][r['best']]:.0f} sessions/s, "
+          f"{r['best_vs_smallest']:.2f}x batch {min(r['rates'])}")
     return 0
 
 

@@ -6,9 +6,10 @@ For each size: generate the day straight into a fresh DuckDB raw table (trusted 
 validation), then, each in its own process so peak RSS is its own:
 - ours: `analysis_job` (raw -> transcripts -> signals -> metrics -> heuristic scores -> daily_kpis) through the
   real Dagster definitions (`llm_scores` and dbt are left out: the LLM cost is its own benchmark);
-- floor: a full scan that reads every payload byte (`SUM(LENGTH(payload))`), the least any analysis must do;
-- the seed's pattern (one size only, it is slow): load each payload, run the same analyzers one session at a
-  time, insert its rows one by one.
+- floor: a full scan that reads every payload byte (`SUM(LENGTH(payload))`), the least any analysis must do,
+  and the bare `COUNT(*)` of the day's rows that the issue names (DuckDB answers it from one narrow column);
+- the seed's pattern (one size only, it is slow; `bench/seed_pattern.py`): load each payload, run the same
+  analyzers one session at a time, insert the same tables' rows one by one.
 Ratios come from the same run; the growth exponent is fitted on log(time) against log(sessions).
 """
 
@@ -50,14 +51,14 @@ def land(path: Path, sessions: int) -> float:
     return time.perf_counter() - start
 
 
-def ours(path: Path) -> None:
+def ours(path: Path, instance) -> None:
     """raw -> transcripts -> signals -> metrics -> heuristic scores -> daily_kpis, through the real definitions."""
     from pipeline.definitions import defs
     from pipeline.resources import WarehouseResource
 
     result = defs.resolve_job_def("analysis_job").execute_in_process(
         partition_key=DAY.isoformat(), resources={"warehouse": WarehouseResource(duckdb_path=str(path))},
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}, instance=instance,
     )
     assert result.success
 
@@ -69,31 +70,18 @@ def floor(path: Path) -> None:
         conn.execute("SELECT SUM(LENGTH(payload::VARCHAR)) FROM raw_sessions WHERE session_date = ?", [DAY]).fetchone()
 
 
-def seed_pattern(path: Path) -> None:
-    """The seed plan: per session, parse the payload, run the analyzers, insert rows one at a time."""
+def count(path: Path) -> None:
+    """The issue's floor as worded: a bare count of the day's rows (DuckDB answers it from one narrow column)."""
     import duckdb
 
-    from agent.signals import extract_signals
-    from pipeline.cost import load_prices, usage_cost
-    from pipeline.scoring import score_lead
+    with duckdb.connect(str(path), read_only=True) as conn:
+        conn.execute("SELECT COUNT(*) FROM raw_sessions WHERE session_date = ?", [DAY]).fetchone()
 
-    prices = load_prices()
-    with duckdb.connect(str(path)) as conn:
-        conn.execute("CREATE TABLE seed_turns (session_id VARCHAR, turn_index INT, role VARCHAR, text VARCHAR)")
-        conn.execute("CREATE TABLE seed_scores (session_id VARCHAR, team_size INT, lead_score INT, lead_tier VARCHAR, "
-                     "cost DOUBLE)")
-        for (payload_text,) in conn.execute("SELECT payload::VARCHAR FROM raw_sessions").fetchall():
-            payload = json.loads(payload_text)
-            for index, turn in enumerate(payload["transcript"]):
-                conn.execute("INSERT INTO seed_turns VALUES (?, ?, ?, ?)",
-                             [payload["session_id"], index, turn["role"], turn["text"]])
-            user = [t["text"] for t in payload["transcript"] if t["role"] == "user"]
-            tools = [c["name"] for c in payload["tool_calls"] if not c["is_error"]]
-            signals = extract_signals(user, tools)
-            score = score_lead(signals, payload["participant"]["metadata"], tools)
-            conn.execute("INSERT INTO seed_scores VALUES (?, ?, ?, ?, ?)", [
-                payload["session_id"], signals.team_size, score.score, score.tier,
-                usage_cost(payload["usage"], prices).usd])
+
+def seed_pattern(path: Path) -> None:
+    from seed_pattern import run  # bench/ is the script's directory, first on sys.path
+
+    run(path)
 
 
 def timed_child(step: str, path: Path) -> tuple[float, float]:
@@ -104,49 +92,73 @@ def timed_child(step: str, path: Path) -> tuple[float, float]:
     return figures["seconds"], figures["rss_mib"]
 
 
+def turns(path: Path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute("SELECT SUM(json_array_length(payload, '$.transcript')) FROM raw_sessions").fetchone()[0]
+
+
+def growth_exponent(times: dict[int, float]) -> float:
+    """The least-squares slope of log(time) against log(sessions): 1 is linear, below 1 better than linear."""
+    xs, ys = [math.log(s) for s in times], [math.log(t) for t in times.values()]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def measure(sizes: list[int], seed_at: int, show: bool = True) -> dict:
+    """Every figure of the partition benchmark, from one run: per size, and the seed pattern at `seed_at`."""
+    if show:
+        print(f"{'sessions':>9} {'turns':>9} {'land s':>7} {'ours s':>7} {'RSS MiB':>8} {'scan s':>7} "
+              f"{'count s':>8} {'ours/scan':>9} {'seed s':>7} {'seed/ours':>9}")
+    figures: dict = {"sizes": {}, "seed_at": seed_at}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            path = Path(tmp) / f"bench_{size}.duckdb"
+            row = {"land_s": land(path, size), "turns": turns(path)}
+            row["ours_s"], row["rss_mib"] = timed_child("ours", path)
+            row["scan_s"], _ = timed_child("floor", path)
+            row["count_s"], _ = timed_child("count", path)
+            if size == seed_at:
+                row["seed_s"], _ = timed_child("seed", path)
+            figures["sizes"][size] = row
+            if show:
+                seed = row.get("seed_s", float("nan"))
+                print(f"{size:>9} {row['turns']:>9} {row['land_s']:>7.1f} {row['ours_s']:>7.2f} {row['rss_mib']:>8.0f} "
+                      f"{row['scan_s']:>7.3f} {row['count_s']:>8.4f} {row['ours_s'] / row['scan_s']:>9.1f} "
+                      f"{seed:>7.1f} {seed / row['ours_s']:>9.1f}", flush=True)
+            path.unlink()
+    if len(sizes) > 1:
+        figures["exponent"] = growth_exponent({s: figures["sizes"][s]["ours_s"] for s in sizes})
+        if show:
+            print(f"growth exponent (time ~ sessions^k): k = {figures['exponent']:.2f}")
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--seed-pattern-at", type=int, default=10_000)
-    parser.add_argument("--step", choices=["ours", "floor", "seed"], help=argparse.SUPPRESS)
+    parser.add_argument("--step", choices=["ours", "floor", "count", "seed"], help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:  # child process: imports first, so the timer sees only the work
+        import dagster as dg
         import duckdb  # noqa: F401
+        import pandas  # noqa: F401  (pyarrow and duckdb import it on first use: an import, not work)
 
         import pipeline.definitions  # noqa: F401
         from agent.signals import extract_signals  # noqa: F401
 
+        # A deployment has its instance already (the daemon's); execute_in_process would build an ephemeral one.
+        instance = dg.DagsterInstance.ephemeral() if args.step == "ours" else None
+        step = {"ours": lambda path: ours(path, instance), "floor": floor, "count": count, "seed": seed_pattern}
         start = time.perf_counter()
-        {"ours": ours, "floor": floor, "seed": seed_pattern}[args.step](args.path)
+        step[args.step](args.path)
         print(json.dumps({"seconds": time.perf_counter() - start,
                           "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
         return 0
-
-    sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"{'sessions':>9} {'land s':>7} {'ours s':>7} {'RSS MiB':>8} {'floor s':>8} {'ours/floor':>10} "
-          f"{'seed s':>8} {'seed/ours':>9}")
-    times = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for size in sizes:
-            path = Path(tmp) / f"bench_{size}.duckdb"
-            landed = land(path, size)
-            ours_s, rss = timed_child("ours", path)
-            floor_s, _ = timed_child("floor", path)
-            seed_s = ratio = None
-            if size == args.seed_pattern_at:
-                seed_s, _ = timed_child("seed", path)
-                ratio = seed_s / ours_s
-            times[size] = ours_s
-            print(f"{size:>9} {landed:>7.1f} {ours_s:>7.2f} {rss:>8.0f} {floor_s:>8.3f} {ours_s / floor_s:>10.1f} "
-                  f"{seed_s if seed_s is not None else float('nan'):>8.1f} "
-                  f"{ratio if ratio is not None else float('nan'):>9.1f}", flush=True)
-            path.unlink()
-    if len(sizes) > 1:
-        xs, ys = [math.log(s) for s in sizes], [math.log(times[s]) for s in sizes]
-        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-        print(f"growth exponent (time ~ sessions^k): k = {slope:.2f}")
+    measure([int(s) for s in args.sizes.split(",")], args.seed_pattern_at)
     return 0
 
 

@@ -1,0 +1,125 @@
+"""`make bench`: every benchmark of issue 8 in one run, printed as ONE table (metric, figure, goal, met?).
+
+    .venv/bin/python bench/report.py [--sizes 1000,10000,100000] [--seed-pattern-at 10000] [--quick]
+
+Runs the partition benchmark (generator landing, our `analysis_job` at each size with its peak RSS, the scan floor,
+the seed's per-session pattern), the agent overhead and, when PUBSUB_EMULATOR_HOST is set, ingest throughput. Every
+ratio in the table is taken within this one run, on this machine under its current load (printed with the table).
+Each piece still runs alone: `bench/partition.py`, `bench/agent_overhead.py`, `bench/ingest.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import agent_overhead  # noqa: E402
+import duckdb  # noqa: E402
+import ingest  # noqa: E402
+import partition  # noqa: E402
+
+from agent.settings import load_settings  # noqa: E402
+
+Row = tuple[str, str, str, bool | None]
+
+
+def partition_rows(p: dict) -> list[Row]:
+    sizes, seed_at = p["sizes"], p["seed_at"]
+    biggest = max(sizes)
+    top = sizes[biggest]
+    rows: list[Row] = [(f"generate + land {biggest:,} sessions ({top['turns']:,} turns) into raw_sessions",
+                        f"{top['land_s']:.1f} s", "< 60 s", top["land_s"] < 60)]
+    for size, r in sizes.items():
+        goal = size == 100_000
+        rows.append((f"analysis_job, {size:,} sessions: wall time", f"{r['ours_s']:.2f} s",
+                     "<= 60 s" if goal else "", r["ours_s"] <= 60 if goal else None))
+        rows.append((f"analysis_job, {size:,} sessions: peak RSS", f"{r['rss_mib']:,.0f} MiB",
+                     "<= 2,048 MiB" if goal else "", r["rss_mib"] <= 2048 if goal else None))
+    if seed_at in sizes:
+        seed_s = sizes[seed_at]["seed_s"]
+        ratio = seed_s / sizes[seed_at]["ours_s"]
+        rows.append((f"seed pattern ÷ ours at {seed_at:,} (seed {seed_s:.1f} s, measured)", f"{ratio:.1f}×",
+                     ">= 50×", ratio >= 50))
+        if biggest > seed_at:
+            extrapolated = seed_s * biggest / seed_at / top["ours_s"]
+            rows.append((f"seed pattern ÷ ours at {biggest:,} (seed extrapolated linearly from {seed_at:,})",
+                         f"{extrapolated:.1f}×", ">= 50×", extrapolated >= 50))
+    rows.append((f"ours ÷ payload scan at {biggest:,} (scan {top['scan_s']:.3f} s)",
+                 f"{top['ours_s'] / top['scan_s']:.0f}×", "<= 4×", top["ours_s"] / top["scan_s"] <= 4))
+    rows.append((f"ours ÷ bare COUNT(*) at {biggest:,} (count {top['count_s'] * 1000:.1f} ms)",
+                 f"{top['ours_s'] / top['count_s']:.0f}×", "<= 4×", top["ours_s"] / top["count_s"] <= 4))
+    if "exponent" in p:
+        rows.append((f"growth exponent k, time ~ sessions^k ({', '.join(f'{s:,}' for s in sizes)})",
+                     f"{p['exponent']:.2f}", "<= 1 (linear or better)", p["exponent"] <= 1))
+    return rows
+
+
+def agent_rows(a: dict) -> list[Row]:
+    return [
+        (f"agent: event-loop CPU with ÷ without recorder ({a['turns']:,} turns)", f"{a['ratio']:.3f}", "<= 1.02",
+         a["ratio"] <= 1.02),
+        ("agent: live signal rules per caller turn", f"{a['signals_s'] / a['turns'] * 1e6:.0f} µs", "", None),
+        ("agent: shutdown export with Pub/Sub down (median / max)",
+         f"{a['export_median_ms']:.0f} / {a['export_max_ms']:.0f} ms", "<= 100 ms", a["export_max_ms"] <= 100),
+    ]
+
+
+def ingest_rows(i: dict | None) -> list[Row]:
+    if i is None:
+        return [("ingest throughput", "skipped: PUBSUB_EMULATOR_HOST not set", "", None)]
+    rows: list[Row] = [(f"ingest: publish -> pull -> land, batch {size:,}", f"{rate:,.0f} sessions/s", "", None)
+                       for size, rate in i["rates"].items()]
+    rows.append((f"ingest: best batch ({i['best']:,}) ÷ smallest", f"{i['best_vs_smallest']:.2f}×", "", None))
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    widths = [max(len(r[k]) for r in rows + [("metric", "figure", "goal", None)]) for k in range(3)]
+    print(f"| {'metric':<{widths[0]}} | {'figure':>{widths[1]}} | {'goal':<{widths[2]}} | met? |")
+    print(f"|{'-' * (widths[0] + 2)}|{'-' * (widths[1] + 2)}|{'-' * (widths[2] + 2)}|------|")
+    for metric, figure, goal, met in rows:
+        mark = {True: "yes", False: "NO", None: ""}[met]
+        print(f"| {metric:<{widths[0]}} | {figure:>{widths[1]}} | {goal:<{widths[2]}} | {mark:<4} |")
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, DuckDB {duckdb.__version__}; "
+            f"load average {load}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--seed-pattern-at", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="small sizes and few rounds, to try the report itself")
+    args = parser.parse_args()
+    sizes = [500, 2000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    seed_at = 500 if args.quick else args.seed_pattern_at
+    logging.basicConfig(level=logging.ERROR)
+    started, before = time.perf_counter(), machine()
+
+    print("bench: partition (generator, analysis_job, scan floor, seed pattern)...", file=sys.stderr, flush=True)
+    rows = partition_rows(partition.measure(sizes, seed_at, show=False))
+    print("bench: agent overhead...", file=sys.stderr, flush=True)
+    rows += agent_rows(agent_overhead.measure(200 if args.quick else 1000, 2 if args.quick else 5))
+    print("bench: ingest...", file=sys.stderr, flush=True)
+    has_pubsub = bool(load_settings().pubsub_emulator_host)
+    rows += ingest_rows(ingest.measure(1000 if args.quick else 10_000) if has_pubsub else None)
+
+    print(f"machine at start: {before}")
+    print(f"machine at end:   {machine()}; `make bench` took {time.perf_counter() - started:.0f} s")
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
