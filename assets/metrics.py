@@ -1,7 +1,8 @@
 """Per-session duration, latency, tool use, usage and voice cost, in one SQL statement inside the warehouse.
 
-The price table stays a pure Python function (`pipeline.cost`): for each model the day used, `unit_costs` asks it
-for the cost per unit of each usage quantity, and only those few rows travel to the warehouse as a staged table.
+The price table stays a pure Python function (`pipeline.cost`): for each model in the table, `unit_costs` asks it
+for the cost per unit of each usage quantity, and only those few rows travel to the warehouse as a staged table
+(every priced model, not only the day's: finding the day's models would cost one more parse of every payload).
 """
 
 import dagster as dg
@@ -16,13 +17,13 @@ PRICE_SCHEMA = pa.schema([("kind", pa.string()), ("provider", pa.string()), ("mo
                           *[(name, pa.float64()) for name in COEFFICIENTS]])
 
 
-def day_prices(models: list[dict]) -> pa.Table:
-    """Per-unit costs of the priced models among `models`; unpriced ones are left out (and reported per session)."""
+def price_rows() -> pa.Table:
+    """Per-unit costs of every model in the price table; usage of any other model is reported per session."""
     table, rows = load_prices(), []
-    for model in models:
-        costs = unit_costs(model["kind"] or "", model["provider"] or "", model["model"] or "", table)
-        if costs is not None:
-            rows.append({**model, **costs})
+    for kind, models in table.prices.items():
+        for key in models:
+            provider, _, model = key.partition("/")
+            rows.append({"kind": kind, "provider": provider, "model": model, **unit_costs(kind, provider, model, table)})
     return pa.Table.from_pylist(rows, schema=PRICE_SCHEMA)
 
 
@@ -33,8 +34,9 @@ def day_prices(models: list[dict]) -> pa.Table:
     ["session_transcripts", "raw_sessions"],
 ))
 def session_metrics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    prices = price_rows()
+
     def build(wh, day) -> int:
-        prices = day_prices(wh.query(queries.usage_models(wh.dialect), {"day": day}).to_pylist())
         sql = queries.session_metrics(wh.dialect, wh.staged_table("prices"))
         return wh.replace_partition_from_query("session_metrics", day, sql, staged={"prices": prices})
 

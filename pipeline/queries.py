@@ -49,9 +49,9 @@ def session_inputs(d: Dialect) -> str:
     return f"""
 WITH user_turns AS ({texts('user')}), assistant_turns AS ({texts('assistant')}),
 tools AS (
-  SELECT r.session_id, {d.ordered_list(f['name'], index)} AS names FROM {d.table('raw_sessions')} AS r, {calls}
-  WHERE r.session_date = {day} AND NOT COALESCE({f['is_error']}, FALSE) AND {f['name']} IS NOT NULL
-  GROUP BY r.session_id
+  SELECT r.session_id,
+         {d.ordered_list(f['name'], index, f"NOT COALESCE({f['is_error']}, FALSE) AND {f['name']} IS NOT NULL")} AS names
+  FROM {d.table('raw_sessions')} AS r, {calls} WHERE r.session_date = {day} GROUP BY r.session_id
 )
 SELECT r.session_id, u.texts AS user_texts, a.texts AS assistant_texts, t.names AS tool_names
 FROM {d.table('raw_sessions')} AS r
@@ -71,14 +71,6 @@ USAGE_FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "audio_s
 def usage_records(d: Dialect) -> JsonRecords:
     return d.json_records("r.payload", "$.usage", "u",
                           {"kind": "string", "provider": "string", "model": "string", **{f: "float" for f in USAGE_FIELDS}})
-
-
-def usage_models(d: Dialect) -> str:
-    """The distinct (kind, provider, model) of the day's usage: the only rows the price lookup needs."""
-    items, _, u = usage_records(d)
-    return f"""
-SELECT DISTINCT {u['kind']} AS kind, {u['provider']} AS provider, {u['model']} AS model
-FROM {d.table('raw_sessions')} AS r, {items} WHERE r.session_date = {d.param('day')}"""
 
 
 def session_metrics(d: Dialect, prices: str) -> str:

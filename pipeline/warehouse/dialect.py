@@ -50,8 +50,10 @@ class Dialect:
         """Aggregate: the `k` values with the highest `count`, ties broken by value, as an array."""
         raise NotImplementedError
 
-    def ordered_list(self, value: str, order: str) -> str:
-        """Aggregate: the (non-null) values as an array in `order`."""
+    def ordered_list(self, value: str, order: str, where: str | None = None) -> str:
+        """Aggregate: the (non-null) values as an array in `order`, of the rows where `where` holds if given (a
+        filter inside the aggregate, not in WHERE: DuckDB pushes a WHERE on unnested JSON fields down into the
+        unnest and parses the document again for it)."""
         raise NotImplementedError
 
     def empty_string_list(self) -> str:
@@ -90,8 +92,12 @@ class DuckDBDialect(Dialect):
         return f"CAST({expr} AS VARCHAR)"
 
     def json_records(self, expr: str, path: str, alias: str, fields: dict[str, str]) -> JsonRecords:
-        # Parse each array once into typed structs (from_json with a schema): about twice as fast as one
-        # json_extract_string per field. Timestamps parse as text, then cast.
+        # Parse the document once into typed structs (from_json with a schema that reaches the array through its
+        # path; about twice as fast as one json_extract_string per field) and unnest the list in a LATERAL
+        # subquery's select list, each element paired with its 1-based position: at 100k sessions about four
+        # times less CPU than `unnest(from_json(json_extract(...))) WITH ORDINALITY` in the FROM clause, which
+        # parses the array twice and, through the ordinality join, once more per field read. Timestamps parse as
+        # text, then cast.
         schema: dict = {}
         for field, kind in fields.items():
             *parents, leaf = field.split(".")
@@ -99,11 +105,16 @@ class DuckDBDialect(Dialect):
             for parent in parents:
                 node = node.setdefault(parent, {})
             node[leaf] = "VARCHAR" if kind == "timestamp" else self.types[kind]
-        source = (f"unnest(from_json(json_extract({expr}, '{path}'), '{json.dumps([schema])}')) "
-                  f"WITH ORDINALITY AS {alias}_u({alias}, {alias}_pos)")
-        exprs = {field: (f"TRY_CAST({alias}.{field} AS TIMESTAMP)" if kind == "timestamp" else f"{alias}.{field}")
+        keys = path.removeprefix("$.").split(".")
+        document: object = [schema]
+        for key in reversed(keys):
+            document = {key: document}
+        parsed = f"from_json({expr}, '{json.dumps(document)}').{'.'.join(keys)}"
+        source = (f"LATERAL (SELECT unnest(list_transform({parsed}, lambda element, position: "
+                  f"struct_pack(v := element, pos := position))) AS {alias}) AS {alias}_u")
+        exprs = {field: (f"TRY_CAST({alias}.v.{field} AS TIMESTAMP)" if kind == "timestamp" else f"{alias}.v.{field}")
                  for field, kind in fields.items()}
-        return source, f"({alias}_pos - 1)", exprs
+        return source, f"({alias}.pos - 1)", exprs
 
     def quantile(self, expr: str, fraction: float) -> str:
         return f"quantile_cont({expr}, {fraction})"
@@ -117,8 +128,8 @@ class DuckDBDialect(Dialect):
     def top_values(self, value: str, count: str, k: int) -> str:
         return f"list({value} ORDER BY {count} DESC, {value})[1:{k}]"
 
-    def ordered_list(self, value: str, order: str) -> str:
-        return f"list({value} ORDER BY {order})"
+    def ordered_list(self, value: str, order: str, where: str | None = None) -> str:
+        return f"list({value} ORDER BY {order})" + (f" FILTER (WHERE {where})" if where else "")
 
     def empty_string_list(self) -> str:
         return "CAST([] AS VARCHAR[])"
@@ -177,7 +188,9 @@ class BigQueryDialect(Dialect):
     def top_values(self, value: str, count: str, k: int) -> str:
         return f"ARRAY_AGG({value} ORDER BY {count} DESC, {value} LIMIT {k})"
 
-    def ordered_list(self, value: str, order: str) -> str:
+    def ordered_list(self, value: str, order: str, where: str | None = None) -> str:
+        if where:
+            return f"ARRAY_AGG(IF({where}, {value}, NULL) IGNORE NULLS ORDER BY {order})"
         return f"ARRAY_AGG({value} ORDER BY {order})"
 
     def empty_string_list(self) -> str:
