@@ -105,13 +105,16 @@ def _deep(rng: random.Random, base: list[dict]) -> Iterator[Case]:
 
 
 def _huge(rng: random.Random, base: list[dict]) -> Iterator[Case]:
-    """10 MB strings (gzipped: Pub/Sub caps a message at 10 MB), typed and free-form."""
+    """10 MB strings (gzipped: Pub/Sub caps a message at 10 MB), typed and free-form, and a gzip bomb."""
     for i, (path, named) in enumerate(((("transcript", 1, "text"), "transcript.1.text: String should have at most"),
                                        (("room",), "room: String should have at most"),
                                        (("participant", "metadata", "company"), "participant.metadata: Value error, company: longer than"),
                                        (("attributes", "note"), "attributes: Value error, note: longer than"))):
         body = gzip.compress(json.dumps(_with(base[i], path, "A" * TEN_MB)).encode(), compresslevel=1)
         yield Case("huge_strings", body=body, attributes={"content_encoding": "gzip"}, expect=(named, "'AAAA"))
+    bomb = gzip.compress(b"[" + b" " * (7 * TEN_MB) + b"]", compresslevel=9)  # ~70 KB that inflates to 70 MB
+    yield Case("huge_strings", body=bomb, attributes={"content_encoding": "gzip"},
+               expect=("<message>: gzip body expands beyond",))
 
 
 WRONG_TYPES = ((("session_id",), 12345), (("agent_name",), ["trialist"]), (("started_at",), True),

@@ -1,4 +1,4 @@
-"""Issue 9: a corpus of 1,194 hostile messages through the real path (Pub/Sub emulator -> `pipeline.ingest` ->
+"""Issue 9: a corpus of 1,195 hostile messages through the real path (Pub/Sub emulator -> `pipeline.ingest` ->
 raw tables -> the analysis assets -> dbt). Every bad message is a reject whose reason names its field and value,
 every good one is processed, and no string ever runs as SQL or as a template: a canary table survives, and the
 hostile strings come back byte-identical from the raw table, the assets and the dbt marts."""
