@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,6 +78,18 @@ class Settings:
     @property
     def pubsub_subscription_path(self) -> str:
         return f"projects/{self.gcp_project}/subscriptions/{self.pubsub_subscription}"
+
+
+SECRET_VARIABLES = ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SALESFORCE_PASSWORD", "SALESFORCE_SECURITY_TOKEN",
+                    "SALESFORCE_ACCESS_TOKEN", "AMPLITUDE_API_KEY")
+
+
+def secret_values() -> list[str]:
+    """The configured secrets as they could appear in text (a webhook URL's path is its secret part), longest
+    first; for log redaction, so it reads only these variables and never raises."""
+    values = {_env(name) for name in SECRET_VARIABLES}
+    values.add(urlsplit(_env("SLACK_WEBHOOK_URL")).path.rstrip("/"))
+    return sorted((v for v in values if len(v) >= 6), key=len, reverse=True)
 
 
 def load_settings() -> Settings:

@@ -12,6 +12,7 @@ from typing import Any, Iterator
 from agent.commands import register as register_agent_commands
 from agent.settings import load_settings
 from pipeline.privacy.commands import register as register_privacy_commands
+from pipeline.privacy.redact_logs import install_secret_redaction
 
 
 def _read_calls(path: Path) -> Iterator[dict[str, Any]]:
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    install_secret_redaction()
     args = build_parser().parse_args(argv)
     return args.func(args)
 

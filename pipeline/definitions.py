@@ -16,11 +16,14 @@ from assets.transcripts import session_transcripts
 from pipeline.dbt_project import DBT_EXECUTABLE, dbt_project
 from pipeline.jobs import analysis_job, analytics_job, intraday_job
 from pipeline.privacy.job import retention_job
+from pipeline.privacy.redact_logs import install_secret_redaction
 from pipeline.resources import warehouse_from_env
 from pipeline.schedules import intraday_schedule, offpeak_schedule, retention_schedule
 from sensors.ingest import build_ingest_sensor
 from sensors.llm_batch import LLM_SENSORS
 from sensors.run_failure import run_failure_to_slack
+
+install_secret_redaction()  # before any client logs a request: a webhook URL is a credential
 
 defs = dg.Definitions(
     assets=[raw_sessions, session_transcripts, session_signals, session_metrics, lead_scores, daily_kpis,
