@@ -201,7 +201,7 @@ def publish_blocking(settings: Settings, message: OutboundMessage, timeout_s: fl
 
 # Publishes get threads of their own. When Pub/Sub hangs, each holds its thread for up to the bound; on the
 # default pool they held up other sessions' encoding and spool writes (and the agent's own `to_thread` work):
-# 50 sessions of one process ending within 0.5 s took up to 1.5-2 s for a 1 s bound.
+# 50 sessions of one process ending 10-20 ms apart took up to 1.5-2.0 s for a 1 s bound.
 _publish_threads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pubsub-export")
 
 
