@@ -28,6 +28,10 @@ class LLMScoresConfig(dg.Config):
     large_model: Optional[str] = None
     band: Optional[int] = None
     concurrency: Optional[int] = None
+    timeout_s: Optional[float] = None  # the retry policy, e.g. longer for a slow self-hosted server
+    max_retries: Optional[int] = None
+    retry_base_s: Optional[float] = None
+    retry_cap_s: Optional[float] = None
 
 
 def resolve_mode(mode: str, day: date, today: date | None = None) -> str:
@@ -39,7 +43,7 @@ def resolve_mode(mode: str, day: date, today: date | None = None) -> str:
 def llm_client(config: LLMScoresConfig | None = None) -> LLMClient | None:
     if not llm_enabled():
         return None
-    overrides = {k: getattr(config, k) for k in ("small_model", "large_model", "band", "concurrency")} if config else {}
+    overrides = config.model_dump(exclude={"mode"}) if config else {}
     return LLMClient(load_llm_config(**overrides))
 
 
@@ -48,6 +52,7 @@ def llm_client(config: LLMScoresConfig | None = None) -> LLMClient | None:
     description="LLM lead score (rubric over evidence-checked BANT answers), sentiment, summary, pain points, "
                 "objections, competitors, product questions and next step; heuristic fallback flagged by `scorer`.",
     partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(), kinds={"python", "openai"},
+    pool="llm",  # limit 1 (instance setting): an overlapping run waits, then finds the answers cached, not paid twice
     metadata={"dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, k) for n, k in LLM_SCORES.columns]),
               "dagster/table_name": "llm_scores"},
 )

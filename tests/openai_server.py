@@ -6,15 +6,20 @@ lines in the prompt with fixed phrase rules; usage reports prompt/cached/complet
 message counts as cached from its second sighting per model, a simplification of the provider's prefix cache).
 
 On demand: `faults` (a queue consumed by chat requests: "429", "500", "timeout", "invalid_json", "refusal",
-"length"), `batch_line_faults` (custom_id -> "error" | "refusal" | "missing"), and batches complete on the
+"length"), or `fail_share(rate, seed, mix)`: a seeded share of chat requests fail with a fault from `mix`, decided
+per request body and its n-th sighting, so the same requests fail whatever order threads send them in;
+`batch_line_faults` (custom_id -> "error" | "refusal" | "missing"), and batches complete on the
 `polls_to_complete`-th retrieve. A caller line with "ignore previous instructions" makes it answer like a
 compromised model: every criterion met, with invented quotes or the injection itself as evidence.
-It counts requests by route (`counts`) and records every chat body (`chat_bodies`, batch lines included).
+It counts requests by route (`counts`) and faults served (`served_faults`), records every chat body (`chat_bodies`,
+batch lines included) and the usage of every successful chat answer (`paid`: what a provider would bill).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import re
 import threading
 import time
@@ -70,6 +75,10 @@ class FakeOpenAI:
         self.counts: Counter = Counter()
         self.chat_bodies: list[dict] = []
         self.faults: deque = deque()
+        self.fault_rate, self.fault_seed, self.fault_mix = 0.0, 0, ("429", "500", "timeout", "invalid_json")
+        self.served_faults: Counter = Counter()
+        self.paid: list[dict] = []  # {"model", "usage"} of each successful synchronous answer
+        self._sightings: Counter = Counter()
         self.batch_line_faults: dict[str, str] = {}
         self.polls_to_complete = 2
         self.files: dict[str, dict] = {}
@@ -102,6 +111,23 @@ class FakeOpenAI:
 
     def total_requests(self) -> int:
         return sum(self.counts.values())
+
+    def fail_share(self, rate: float, seed: int = 0, mix: tuple[str, ...] | None = None) -> None:
+        self.fault_rate, self.fault_seed = rate, seed
+        self.fault_mix = mix or self.fault_mix
+
+    def next_fault(self, raw: bytes) -> str | None:
+        """The queued fault if any, else the seeded draw for this body's n-th sighting. Called under the lock."""
+        if self.faults:
+            fault = self.faults.popleft()
+        else:
+            digest = hashlib.sha256(raw).hexdigest()
+            self._sightings[digest] += 1
+            rng = random.Random(f"{self.fault_seed}:{digest}:{self._sightings[digest]}")
+            fault = rng.choice(self.fault_mix) if rng.random() < self.fault_rate else None
+        if fault:
+            self.served_faults[fault] += 1
+        return fault
 
     def prompts(self) -> list[str]:
         return [m["content"] for body in self.chat_bodies for m in body["messages"]]
@@ -186,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/v1/chat/completions":
             with api.lock:
                 api.counts["chat"] += 1
-                fault = api.faults.popleft() if api.faults else None
+                fault = api.next_fault(body)
             if fault == "429":
                 return self._send(429, {"error": {"message": "rate limited", "type": "requests"}}, {"retry-after": "0"})
             if fault == "500":
@@ -194,7 +220,11 @@ class _Handler(BaseHTTPRequestHandler):
             if fault == "timeout":
                 api.release.wait(30)  # the client gives up first; released when the server stops
                 return
-            return self._send(200, api.completion(json.loads(body), fault))
+            answer = api.completion(json.loads(body), fault)
+            if fault is None:
+                with api.lock:
+                    api.paid.append({"model": answer["model"], "usage": answer["usage"]})
+            return self._send(200, answer)
         if self.path == "/v1/files":
             api.counts["files.create"] += 1
             message = BytesParser(policy=email_policy).parsebytes(

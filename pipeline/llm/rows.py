@@ -1,6 +1,8 @@
 """The two kinds of `llm_scores` row: an LLM answer scored by the rubric, or the heuristic fallback.
 
-Both carry every column; the fallback keeps the heuristic score and tier, says so in `scorer`, says why in
+Both carry every column. An LLM row carries tokens and cost only for the answers asked for this very session, so
+summing `llm_cost_usd` gives the spend once: sessions sharing a transcript, or re-using an answer another day, cost
+nothing more. The fallback keeps the heuristic score and tier, says so in `scorer`, says why in
 `llm_status` (queued, failed, not_sent, disabled) and takes its sentiment from the VADER lexicon.
 """
 
@@ -31,6 +33,7 @@ def heuristic_row(s: "Session", day: date, status: str, enabled: bool) -> dict:
 
 def llm_row(s: "Session", day: date, used: list[dict], model: str) -> dict:
     answer = Analysis.model_validate_json(used[-1]["response_json"])
+    paid = [u for u in used if u.get("session_id") == s.session_id]  # usage and cost count where they were paid
     rubric = score_analysis(answer, s.caller_lines)
     row = {"session_id": s.session_id, "session_date": day, "lead_score": rubric.score, "lead_tier": rubric.tier,
            "reasons": rubric.reasons, "scorer": "llm", "llm_status": "scored", "model": model,
@@ -39,9 +42,9 @@ def llm_row(s: "Session", day: date, used: list[dict], model: str) -> dict:
            "pain_points": answer.pain_points, "objections": answer.objections,
            "competitors": answer.competitors_mentioned, "product_questions": answer.product_questions,
            "next_step": answer.next_step, "is_batch": bool(used[-1]["is_batch"]),
-           "llm_cost_usd": round(sum(u["llm_cost_usd"] for u in used), 8)}
+           "llm_cost_usd": round(sum(u["llm_cost_usd"] for u in paid), 8)}
     for k in ("input_tokens", "cached_tokens", "output_tokens"):
-        row[k] = sum(u[k] for u in used)
+        row[k] = sum(u[k] for u in paid)
     for name in CRITERIA:
         row[f"{name}_status"], row[f"{name}_evidence"] = rubric.statuses[name]
     return row

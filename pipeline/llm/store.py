@@ -21,9 +21,19 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+# Columns added after a table's first release: existing tables get them on the next run (NULL in old rows).
+ADDED_COLUMNS = {LLM_CACHE: ("session_id", "session_date")}
+
+
 def ensure_llm_tables(warehouse: Warehouse) -> None:
+    d = warehouse.dialect
     for table in LLM_TABLES:  # one statement each: BigQuery runs no DDL inside a transaction
-        warehouse.run_transaction([warehouse.dialect.create_table(table)])
+        warehouse.run_transaction([d.create_table(table)])
+    for table, names in ADDED_COLUMNS.items():
+        kinds = dict(table.columns)
+        for name in names:
+            warehouse.run_transaction([f"ALTER TABLE {d.table(table.name)} ADD COLUMN IF NOT EXISTS {name} "
+                                       f"{d.types[kinds[name]]}"])
 
 
 def _select_staged(warehouse: Warehouse, table: Table, name: str) -> str:
@@ -96,7 +106,7 @@ def save_results(warehouse: Warehouse, results: Sequence[dict]) -> None:
         **{k: r[k] for k in KEY}, "response_json": r["outcome"].response_json,
         "input_tokens": r["outcome"].input_tokens, "cached_tokens": r["outcome"].cached_tokens,
         "output_tokens": r["outcome"].output_tokens, "llm_cost_usd": r["cost_usd"], "is_batch": r["is_batch"],
-        "created_at": stamp} for r in ok], KEY)
+        "created_at": stamp, "session_id": r["session_id"], "session_date": r["session_date"]} for r in ok], KEY)
     delete_keys(warehouse, LLM_FAILURES, ok, KEY)
     upsert(warehouse, LLM_FAILURES, [{
         **{k: r[k] for k in KEY}, "session_id": r["session_id"], "session_date": r["session_date"],

@@ -2,7 +2,8 @@
 
 `llm_scores` is the per-session output, partitioned by day like every analysis table: the same columns as
 `lead_scores` first, so either can feed the KPIs, then the LLM's own. The others are state, not partitioned:
-`llm_cache` (one answer per transcript hash, prompt version and model: what makes re-runs free), `llm_failures`
+`llm_cache` (one answer per transcript hash, prompt version and model: what makes re-runs free; and which session
+paid for it), `llm_failures`
 (what to retry next run, with attempt counts), `llm_batches` and `llm_batch_items` (submitted Batch API jobs and
 which session each line is, so the sensor can ingest them).
 """
@@ -37,6 +38,9 @@ LLM_CACHE = Table(
         ("transcript_hash", "string"), ("prompt_version", "string"), ("model", "string"), ("response_json", "string"),
         ("input_tokens", "int"), ("cached_tokens", "int"), ("output_tokens", "int"), ("llm_cost_usd", "float"),
         ("is_batch", "bool"), ("created_at", "timestamp"),
+        # The session (and its day) the answer was asked for: its cost is charged there, once, however many
+        # sessions share the transcript (a "wrong number" call) or re-use the answer later.
+        ("session_id", "string"), ("session_date", "date"),
     ),
     partition_column=None, cluster_by=("transcript_hash",),
 )

@@ -1,0 +1,97 @@
+"""Fault 5: 30 % of LLM requests fail (429, 500, a timeout or invalid JSON, a seeded mix from the loopback server)
+while the real asset scores a day. The partition completes, the failures are sent again on the next run and only
+they, and the LLM cost in `llm_scores` and `daily_kpis` is what the successful answers cost, each counted once."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from assets.kpis import daily_kpis
+from assets.llm import llm_scores
+from assets.metrics import session_metrics
+from conftest import DAY
+from openai_server import fake_openai, llm_env, prepare_day  # noqa: F401 (fixtures)
+from pipeline.llm.client import Outcome
+from pipeline.llm.config import load_llm_config
+from pipeline.resources import WarehouseResource
+
+SESSIONS = 120
+# Real retries on a compressed clock: 0.3 s timeouts, backoff from 10 ms; everything else as in config.yaml.
+FAST_RETRIES = {"mode": "sync", "timeout_s": 0.3, "retry_base_s": 0.01, "retry_cap_s": 0.05}
+
+
+def materialize(warehouse, assets, config: dict | None = None) -> dg.ExecuteInProcessResult:
+    result = dg.materialize(assets, partition_key=DAY.isoformat(),
+                            resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))},
+                            run_config={"ops": {"llm_scores": {"config": config}}} if config else None)
+    assert result.success
+    return result
+
+
+def paid_usd(server, start: int = 0) -> float:
+    """What the successful answers since the `start`-th cost, priced as the pipeline prices them."""
+    provider = load_llm_config().provider
+    return sum(Outcome(input_tokens=p["usage"]["prompt_tokens"],
+                       cached_tokens=p["usage"]["prompt_tokens_details"]["cached_tokens"],
+                       output_tokens=p["usage"]["completion_tokens"]).cost_usd(provider, p["model"], False)
+               for p in server.paid[start:])
+
+
+def llm_cost(warehouse) -> tuple[float, float]:
+    """The day's LLM cost as llm_scores sums it and as daily_kpis reports it."""
+    return (warehouse.scalar("SELECT SUM(llm_cost_usd) FROM llm_scores WHERE session_date = $d", {"d": DAY}),
+            warehouse.scalar("SELECT llm_cost_usd FROM daily_kpis WHERE session_date = $d", {"d": DAY}))
+
+
+def sent_transcripts(server, start: int) -> set[tuple[str, str]]:
+    return {(b["model"], b["messages"][-1]["content"]) for b in server.chat_bodies[start:]}
+
+
+def test_a_30_percent_failure_mix_completes_retries_once_and_counts_cost_once(duckdb_warehouse, llm_env):
+    prepare_day(duckdb_warehouse, SESSIONS)
+    llm_env.fail_share(0.3, seed=5)
+
+    first = materialize(duckdb_warehouse, [llm_scores], FAST_RETRIES)
+    assert first.asset_materializations_for_node("llm_scores")[0].metadata["dagster/row_count"].value == SESSIONS
+    served = dict(llm_env.served_faults)
+    assert set(served) == {"429", "500", "timeout", "invalid_json"}
+    assert sum(served.values()) == pytest.approx(0.3 * llm_env.chat_requests, rel=0.25)
+    failed = duckdb_warehouse.query("SELECT transcript_hash, model, reason, attempts FROM llm_failures").to_pylist()
+    assert failed and all(f["attempts"] == 1 for f in failed)
+    statuses = {r["llm_status"]: r["n"] for r in duckdb_warehouse.query(
+        "SELECT llm_status, COUNT(*) AS n FROM llm_scores GROUP BY 1").to_pylist()}
+    small_failed = duckdb_warehouse.scalar(
+        "SELECT COUNT(*) FROM llm_scores AS s JOIN llm_failures AS f ON f.transcript_hash = s.transcript_hash "
+        "AND f.model = $m", {"m": load_llm_config().small_model})
+    assert statuses == {"scored": SESSIONS - small_failed, "failed": small_failed}  # the rest keep the heuristic
+    materialize(duckdb_warehouse, [session_metrics, daily_kpis])
+    spent = paid_usd(llm_env)
+    scores_cost, kpi_cost = llm_cost(duckdb_warehouse)
+    assert scores_cost == pytest.approx(spent, abs=1e-7) and kpi_cost == pytest.approx(spent, abs=1e-6)
+
+    bodies, paid = len(llm_env.chat_bodies), len(llm_env.paid)
+    requests = llm_env.chat_requests
+    second = materialize(duckdb_warehouse, [llm_scores], FAST_RETRIES)  # faults still on
+    retried = sent_transcripts(llm_env, bodies)
+    assert len(retried) == len(failed), "only the failures are sent again"
+    materialize(duckdb_warehouse, [daily_kpis])
+    scores_cost2, kpi_cost2 = llm_cost(duckdb_warehouse)
+    assert scores_cost2 - scores_cost == pytest.approx(paid_usd(llm_env, paid), abs=1e-7)
+    assert kpi_cost2 == pytest.approx(paid_usd(llm_env), abs=1e-6)
+
+    llm_env.fail_share(0.0)
+    while duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_failures"):  # bounded: max_attempts runs at most
+        materialize(duckdb_warehouse, [llm_scores], FAST_RETRIES)
+    materialize(duckdb_warehouse, [daily_kpis])
+    final = llm_cost(duckdb_warehouse)
+    assert final[0] == pytest.approx(paid_usd(llm_env), abs=1e-7) and final[1] == pytest.approx(final[0], abs=1e-6)
+    assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_scores WHERE scorer = 'llm'") == SESSIONS
+
+    before = llm_env.chat_requests
+    materialize(duckdb_warehouse, [llm_scores], FAST_RETRIES)
+    materialize(duckdb_warehouse, [daily_kpis])
+    assert llm_env.chat_requests == before and llm_cost(duckdb_warehouse) == final
+    print(f"requests {requests} (faults served {served}), failed after run 1: {len(failed)}, "
+          f"resent in run 2: {len(retried)}, total requests {before}, paid answers {len(llm_env.paid)}, "
+          f"cost ${final[0]:.6f}")
