@@ -38,7 +38,8 @@ def tokens(text: str) -> int:
     return len(text) // 4
 
 
-def main(count: int = 1000) -> None:
+def measure(count: int = 1000) -> dict:
+    """Mean cost per call of each way of sending, the blended one, and the shares that decide the blend."""
     cfg, prices = load_llm_config(), load_prices()
     schema_tokens = tokens(json.dumps(RESPONSE_FORMAT))
     prefix = tokens(SYSTEM_PROMPT) + schema_tokens
@@ -71,14 +72,20 @@ def main(count: int = 1000) -> None:
         sums["blended"] += (costs["small_sync"] if is_hot else costs["small_batch"]) + is_routed * (
             costs["large_sync"] if is_hot else costs["large_batch"])
         sums["all_sync"] += costs["small_sync"] + is_routed * costs["large_sync"]
-    mean = {k: v / count for k, v in sums.items()}
+    return {"count": count, "mean": {k: v / count for k, v in sums.items()}, "inputs": inputs, "prefix": prefix,
+            "routed": routed / count, "hot": hot / count, "cfg": cfg}
+
+
+def main(count: int = 1000) -> None:
+    r = measure(count)
+    mean, inputs, prefix, cfg = r["mean"], r["inputs"], r["prefix"], r["cfg"]
     print(f"{count} synthetic calls: mean input {sum(inputs) / count:.0f} tokens (system+schema prefix {prefix}, "
           f"cached in {CACHE_STEP}-token steps when a prompt reaches {CACHE_MIN_TOKENS} tokens: "
           f"{sum(i >= CACHE_MIN_TOKENS for i in inputs) / count:.0%} of calls), output {OUTPUT_TOKENS} tokens (estimate)")
     print(f"  {cfg.small_model:14s} sync ${mean['small_sync']:.5f}/call   batch ${mean['small_batch']:.5f}/call")
     print(f"  {cfg.large_model:14s} sync ${mean['large_sync']:.5f}/call   batch ${mean['large_batch']:.5f}/call")
-    print(f"routed to {cfg.large_model}: {routed / count:.1%} (band ±{cfg.band}); heuristic-hot sync fast path: "
-          f"{hot / count:.1%}")
+    print(f"routed to {cfg.large_model}: {r['routed']:.1%} (band ±{cfg.band}); heuristic-hot sync fast path: "
+          f"{r['hot']:.1%}")
     print(f"blended cost per call: ${mean['blended']:.5f} (everything sync: ${mean['all_sync']:.5f}); goal <= $0.002; "
           f"{SEED_COST_PER_CALL / mean['blended']:.0f}x cheaper than the seed's ${SEED_COST_PER_CALL}/call")
     print("a re-materialization of an unchanged day costs $0 (cache)")

@@ -26,16 +26,19 @@ import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from bq_bytes import day_bytes  # bench/ is the script's directory, first on sys.path
+
 DAY = date(2026, 11, 20)
 
 
-def land(path: Path, sessions: int) -> float:
+def land(path: Path, sessions: int) -> tuple[float, float]:
+    """Generate `sessions` calls for DAY and land them through the real landing MERGE: (wall s, CPU s)."""
     from pipeline.generator import generate_sessions
     from pipeline.warehouse import to_arrow
     from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
     from pipeline.warehouse.tables import RAW_SESSIONS, RAW_SESSIONS_REJECTED
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rows = [{
         "session_id": p["session_id"], "session_date": DAY, "schema_version": 1,
@@ -48,7 +51,7 @@ def land(path: Path, sessions: int) -> float:
     warehouse = DuckDBWarehouse(path)
     warehouse.ensure_tables()
     warehouse.land_raw(to_arrow(RAW_SESSIONS, rows), to_arrow(RAW_SESSIONS_REJECTED, []))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def ours(path: Path, instance) -> None:
@@ -84,12 +87,12 @@ def seed_pattern(path: Path) -> None:
     run(path)
 
 
-def timed_child(step: str, path: Path) -> tuple[float, float]:
-    """Run one step in a fresh process; return (seconds, peak RSS in MiB) of that process alone."""
+def timed_child(step: str, path: Path) -> dict:
+    """Run one step in a fresh process; return its wall seconds, CPU seconds (all its threads: steadier than wall
+    time on a shared machine) and peak RSS in MiB, of that process alone."""
     out = subprocess.run([sys.executable, __file__, "--step", step, "--path", str(path)], check=True,
                          capture_output=True, text=True).stdout
-    figures = json.loads(out.strip().splitlines()[-1])
-    return figures["seconds"], figures["rss_mib"]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def turns(path: Path) -> int:
@@ -115,12 +118,15 @@ def measure(sizes: list[int], seed_at: int, show: bool = True) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             path = Path(tmp) / f"bench_{size}.duckdb"
-            row = {"land_s": land(path, size), "turns": turns(path)}
-            row["ours_s"], row["rss_mib"] = timed_child("ours", path)
-            row["scan_s"], _ = timed_child("floor", path)
-            row["count_s"], _ = timed_child("count", path)
+            row = dict(zip(("land_s", "land_cpu_s"), land(path, size)), turns=turns(path))
+            ours_run = timed_child("ours", path)
+            row.update(ours_s=ours_run["seconds"], ours_cpu_s=ours_run["cpu_s"], rss_mib=ours_run["rss_mib"],
+                       scan_s=timed_child("floor", path)["seconds"], count_s=timed_child("count", path)["seconds"])
+            if size == max(sizes):
+                row["bigquery_bytes"] = day_bytes(path)
             if size == seed_at:
-                row["seed_s"], _ = timed_child("seed", path)
+                seed_run = timed_child("seed", path)
+                row.update(seed_s=seed_run["seconds"], seed_cpu_s=seed_run["cpu_s"])
             figures["sizes"][size] = row
             if show:
                 seed = row.get("seed_s", float("nan"))
@@ -153,9 +159,9 @@ def main() -> int:
         # A deployment has its instance already (the daemon's); execute_in_process would build an ephemeral one.
         instance = dg.DagsterInstance.ephemeral() if args.step == "ours" else None
         step = {"ours": lambda path: ours(path, instance), "floor": floor, "count": count, "seed": seed_pattern}
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         step[args.step](args.path)
-        print(json.dumps({"seconds": time.perf_counter() - start,
+        print(json.dumps({"seconds": time.perf_counter() - start, "cpu_s": time.process_time() - cpu,
                           "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
         return 0
     measure([int(s) for s in args.sizes.split(",")], args.seed_pattern_at)
