@@ -8,7 +8,8 @@
 - GET   /services/data/vXX.X/jobs/ingest/<id>/{successfulResults,failedResults,unprocessedRecords}
 
 Leads are kept by External ID. Records whose External ID is in `state.reject` fail with a FIELD_CUSTOM_VALIDATION
-error; `state.throttle` answers that many next requests with 429 and `Retry-After: 0`.
+error; `state.throttle` answers that many next requests with 429 and `Retry-After: 0`; `state.script` gives the
+next requests' fates in order (None: served normally, a status: answered with that error and not applied).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class SalesforceState:
     access_token: str = "00Dfake!token"
     reject: set[str] = field(default_factory=set)
     throttle: int = 0
+    script: list[int | None] = field(default_factory=list)
     leads: dict[str, dict] = field(default_factory=dict)
     accepted: list[tuple[str, str]] = field(default_factory=list)  # (api, external id), every accepted upsert
     rejected: list[tuple[str, str]] = field(default_factory=list)
@@ -75,6 +77,9 @@ class SalesforceHandler(QuietHandler):
             self.reply(429, b'[{"errorCode":"REQUEST_LIMIT_EXCEEDED","message":"slow down"}]',
                        headers={"Retry-After": "0"})
             return 429
+        fate = state.script.pop(0) if state.script else None
+        if fate is not None:
+            return self._json(fate, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "scripted failure"}])
         limit = {"Sforce-Limit-Info": "api-usage=25/15000"}
         path = self.path.split("?")[0]
         if method == "PATCH" and (m := re.fullmatch(_API + r"/composite/sobjects/Lead/(\w+)", path)):

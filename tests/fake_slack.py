@@ -1,5 +1,6 @@
 """A loopback Slack incoming webhook: records every message it accepts; can be scripted to answer the next
-requests with given statuses (429 carries `Retry-After: 0`) or to be down (503) until told otherwise."""
+requests with given statuses (429 carries `Retry-After: 0`), to be down (503) until told otherwise, or to go down
+after accepting `up_for` more messages."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class SlackState:
     path: str = "/services/T000/B000/XXXX"
     script: list[int] = field(default_factory=list)  # statuses for the next requests, in order
     down: bool = False
+    up_for: int | None = None  # accept this many more messages, then go down
     accepted: list[dict] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -27,7 +29,7 @@ class SlackHandler(QuietHandler):
         with state.lock:
             if self.path != state.path:
                 status = 404
-            elif state.down:
+            elif state.down or state.up_for == 0:
                 status = 503
             elif state.script:
                 status = state.script.pop(0)
@@ -35,6 +37,7 @@ class SlackHandler(QuietHandler):
                 try:
                     state.accepted.append(json.loads(body))
                     status = 200
+                    state.up_for = None if state.up_for is None else state.up_for - 1
                 except ValueError:
                     status = 400
             state.statuses.append(status)
