@@ -27,16 +27,19 @@ def digests(warehouse, tables: list[str], day: date) -> dict[str, str]:
     return {table: partition_digest(warehouse, table, day) for table in tables}
 
 
-def pooled_dagster_home(home: Path, default_limit: int = 1) -> Path:
-    """A Dagster home whose pools (`pool=` on an asset) admit `default_limit` steps at a time across runs. Its
-    storage is created here, as the daemon or the UI would have: two runs starting on a blank home race to
-    create it (alembic "more than one head")."""
+def pooled_dagster_home(home: Path, pools: tuple[str, ...], limit: int = 1) -> Path:
+    """A Dagster home whose `pools` admit `limit` steps at a time across runs, set once before any run as
+    `dagster instance concurrency set <pool> <limit>` does (two runs first claiming a pool that has only a
+    default limit race to create its slots, and can create one each). Its storage is created here too, as the
+    daemon or the UI would have: two runs starting on a blank home race to create it (alembic "more than one
+    head")."""
     import dagster as dg
 
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(f"concurrency:\n  pools:\n    default_limit: {default_limit}\n")
+    (home / "dagster.yaml").write_text(f"concurrency:\n  pools:\n    default_limit: {limit}\n")
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        instance.get_runs_count()
+        for pool in pools:
+            instance.event_log_storage.set_concurrency_slots(pool, limit)
     return home
 
 
