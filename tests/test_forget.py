@@ -28,13 +28,14 @@ DAYS = [DAY - timedelta(days=1), DAY]
 
 
 def run_everything(wh, tmp_path: Path) -> None:
-    """The intraday job per day (LLM in sync mode), then on DuckDB the marts, the dry-run destinations and the
+    """The intraday job over both days (LLM in sync mode), then on DuckDB the marts, the dry-run destinations and the
     dashboard (the BigQuery emulator runs no dbt)."""
-    job = defs.resolve_job_def("intraday_job")
-    for day in DAYS:
-        result = job.execute_in_process(partition_key=day.isoformat(), resources={"warehouse": warehouse_from_env()},
-                                        run_config={"ops": {"llm_scores": {"config": {"mode": "sync"}}}})
-        assert result.success, day
+    result = defs.resolve_job_def("intraday_job").execute_in_process(  # both days as one run
+        tags={"dagster/asset_partition_range_start": DAYS[0].isoformat(),
+              "dagster/asset_partition_range_end": DAYS[-1].isoformat()},
+        resources={"warehouse": warehouse_from_env()},
+        run_config={"ops": {"llm_scores": {"config": {"mode": "sync"}}}})
+    assert result.success
     if wh.dialect.name != "duckdb":
         return
     from pipeline.dashboard import write_dashboard
@@ -72,12 +73,17 @@ def world(warehouse, llm_env, tmp_path):
     return payloads, email, mention["session_id"], bystander["session_id"]
 
 
-def cached_analyses(wh, session_ids: list[str]) -> int:
+def others(wh, needles: list[str], session_ids: list[str]) -> dict[str, int]:
+    """Rows without any needle per table; for the LLM cache, rows outside the sessions' transcript hashes (the
+    cache holds their analyses, with or without a session id, and those go too)."""
     d = wh.dialect
-    return wh.scalar(
-        f"SELECT COUNT(*) FROM {d.table('llm_cache')} WHERE transcript_hash IN (SELECT transcript_hash FROM "
-        f"{d.table('llm_scores')} WHERE session_id IN (SELECT v FROM {d.unnest_array(d.param('ids'), 'v')}))",
+    counts = rows_without(wh, needles)
+    counts["llm_cache"] = wh.scalar(
+        f"SELECT COUNT(*) FROM {d.table('llm_cache')} WHERE transcript_hash NOT IN (SELECT transcript_hash FROM "
+        f"{d.table('llm_scores')} WHERE transcript_hash IS NOT NULL AND session_id IN "
+        f"(SELECT v FROM {d.unnest_array(d.param('ids'), 'v')}))",
         {"ids": session_ids})
+    return counts
 
 
 class Records(logging.Handler):
@@ -94,12 +100,11 @@ def forget_one_session(wh, payloads: list[dict], spare: set[str]) -> None:
     emails = [p["participant"]["metadata"]["email"] for p in payloads]
     email = next(e for e in emails if emails.count(e) > 1 and e not in spare)
     first, *rest = [p["session_id"] for p in payloads if p["participant"]["metadata"]["email"] == email]
-    others_before = rows_without(wh, [first])
-    others_before["llm_cache"] -= cached_analyses(wh, [first])
+    others_before = others(wh, [first], [first])
     ids, deleted = forget(wh, Subject(session_ids=(first,)))
     assert ids == [first] and deleted["raw_sessions"] == 1 and deleted["session_transcripts"] > 0
     assert rows_containing(wh, first) == {}
-    assert rows_without(wh, [first]) == others_before
+    assert others(wh, [first], [first]) == others_before
     kept = wh.query(f"SELECT session_id FROM {wh.dialect.table('raw_sessions')} "
                     f"WHERE participant_email = {wh.dialect.param('e')}", {"e": email})
     assert sorted(kept.column("session_id").to_pylist()) == sorted(rest)
@@ -112,9 +117,7 @@ def test_forgetting_a_session_then_an_email_leaves_no_trace_and_nothing_else_tou
                                                            if p["session_id"] in (mention_id, bystander_id))})
     holding = rows_containing(warehouse, email)
     assert {"raw_sessions", "raw_sessions_rejected", "session_transcripts"} <= set(holding)
-    others_before = rows_without(warehouse, [email, *victims])
-    # The cache holds the victims' analyses under their transcript hashes (no id or email): those go too.
-    others_before["llm_cache"] -= cached_analyses(warehouse, victims)
+    others_before = others(warehouse, [email, *victims], victims)
     spool = load_settings().spool_dir
     log = logging.getLogger("pipeline.privacy")
     records, level = Records(), log.level
@@ -130,7 +133,7 @@ def test_forgetting_a_session_then_an_email_leaves_no_trace_and_nothing_else_tou
 
     for needle in [email, *victims]:
         assert rows_containing(warehouse, needle) == {}, needle
-    assert rows_without(warehouse, [email, *victims]) == others_before
+    assert others(warehouse, [email, *victims], victims) == others_before
     assert sorted(p.name for p in spool.iterdir()) == [f"{bystander_id}.json"]
     assert f"forget: {len(victims)} sessions: {', '.join(victims)}" in out
     assert email.lower() not in out.lower() and all(email.lower() not in m.lower() for m in records.messages)

@@ -41,10 +41,10 @@ def test_retention_deletes_exactly_the_old_days_of_text_and_keeps_the_results(wa
     land_generated(warehouse, 30, days=3)
     for day in (days[0], days[2]):
         land_reject(warehouse, datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc))
-    job = defs.resolve_job_def("intraday_job")
-    for day in days:
-        assert job.execute_in_process(partition_key=day.isoformat(),
-                                      resources={"warehouse": warehouse_from_env()}).success
+    assert defs.resolve_job_def("intraday_job").execute_in_process(  # the three days as one run
+        tags={"dagster/asset_partition_range_start": days[0].isoformat(),
+              "dagster/asset_partition_range_end": days[-1].isoformat()},
+        resources={"warehouse": warehouse_from_env()}).success
     text_before, kept_before = per_day(warehouse, RETAINED_TEXT), per_day(warehouse, KEPT)
     old = {key: n for key, n in text_before.items() if key[1] < days[1].isoformat()}
     assert {t for t, _ in old} >= {"raw_sessions", "session_transcripts", "llm_scores", "raw_sessions_rejected"}

@@ -62,35 +62,39 @@ def _hashes(wh: Warehouse, ids: list[str], tables: set[str]) -> set[str]:
     return {h for h in hashes if h}
 
 
-def _plan(wh: Warehouse, subject: Subject, ids: list[str], tables: set[str]) -> list[tuple[str, Where]]:
+def _plan(wh: Warehouse, subject: Subject, ids: list[str], tables: set[str]) -> dict[str, Where]:
+    """One `Where` per table (a table matched several ways ORs them), in deletion order, raw rows last."""
     email = subject.email.strip().lower()
     lead_keys = [email] if email else []
     external_ids = [lead_external_id(email, None)] if email else []
     needles = [*lead_keys, *ids]
-    plan: list[tuple[str, Where]] = []
+    plan: dict[str, Where] = {}
+
+    def where(table: str) -> Where:
+        return plan.setdefault(table, Where(wh))
+
     for mart, columns in SESSION_MARTS.items():
-        where = Where(wh)
         for column in columns:
-            where.any_of(column, ids)
+            where(mart).any_of(column, ids)
         if mart in ("dim_leads", "sync_salesforce_leads"):
-            where.any_of("lead_key", lead_keys)
-        plan.append((mart, where))
-    plan += [(t, Where(wh).any_of("external_id", external_ids)) for t in ("salesforce_synced", "salesforce_failed")]
-    plan.append(("destination_outbox", Where(wh).any_of("item_id", [*ids, *external_ids])
-                 .contains_any("payload", needles)))
-    plan.append(("llm_cache", Where(wh).any_of("transcript_hash", _hashes(wh, ids, tables))))
-    plan += [(t, Where(wh).any_of("session_id", ids)) for t in SESSION_TABLES]
-    plan.append(("raw_sessions_rejected", Where(wh).contains_any("raw_text", needles)
-                 .contains_any(wh.dialect.json_text("attributes"), needles)))
-    plan.append(("raw_sessions", Where(wh).any_of("session_id", ids)))
-    return [(table, where) for table, where in plan if table in tables]
+            where(mart).any_of("lead_key", lead_keys)
+    for table in ("salesforce_synced", "salesforce_failed"):
+        where(table).any_of("external_id", external_ids)
+    where("destination_outbox").any_of("item_id", [*ids, *external_ids]).contains_any("payload", needles)
+    where("llm_cache").any_of("transcript_hash", _hashes(wh, ids, tables))
+    for table in SESSION_TABLES:
+        where(table).any_of("session_id", ids)
+    where("raw_sessions_rejected").contains_any("raw_text", needles).contains_any(
+        wh.dialect.json_text("attributes"), needles)
+    where("raw_sessions").any_of("session_id", ids)
+    return {table: w for table, w in plan.items() if table in tables}
 
 
 def forget(wh: Warehouse, subject: Subject, dry_run: bool = False) -> tuple[list[str], dict[str, int]]:
     """Delete (or, dry, count) the subject's rows everywhere; returns the session ids and rows per table."""
     tables = existing_tables(wh)
     ids = find_sessions(wh, subject, tables)
-    deleted = {table: delete_rows(wh, table, where, dry_run) for table, where in _plan(wh, subject, ids, tables)}
+    deleted = {table: delete_rows(wh, table, where, dry_run) for table, where in _plan(wh, subject, ids, tables).items()}
     log.info("forget%s: %d sessions %s; rows per table %s", " (dry run)" if dry_run else "", len(ids), ids,
              {t: n for t, n in deleted.items() if n})
     return ids, deleted
