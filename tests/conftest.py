@@ -73,8 +73,12 @@ def duckdb_warehouse(tmp_path: Path) -> DuckDBWarehouse:
     return warehouse
 
 
-def land_generated(warehouse, count: int, days: int = 1, seed: int = 7, end: date = DAY) -> list[dict]:
-    payloads = list(generate_sessions(count, days, seed, end))
+def land_payloads(warehouse, payloads: list[dict]) -> None:
     batch = land_batch(messages_from_payloads(payloads, datetime(2026, 11, 21, tzinfo=timezone.utc)))
     warehouse.land_raw(batch.sessions, batch.rejects)
+
+
+def land_generated(warehouse, count: int, days: int = 1, seed: int = 7, end: date = DAY) -> list[dict]:
+    payloads = list(generate_sessions(count, days, seed, end))
+    land_payloads(warehouse, payloads)
     return payloads
