@@ -1,5 +1,6 @@
-"""What the fault tests share: an order-free content digest of a table's day (to tell old rows from new ones),
-a Dagster home whose pools have a limit, and `dagster asset materialize` started as a real subprocess."""
+"""What the fault tests share: an order-free content digest of a table's day (to tell old rows from new ones), a
+warehouse resource whose n-th write of a kind fails inside its transaction, a Dagster home whose pools have a
+limit, and `dagster asset materialize` started as a real subprocess."""
 
 from __future__ import annotations
 
@@ -11,8 +12,41 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from pydantic import PrivateAttr
+
+from pipeline.resources import WarehouseResource
+from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
 REPO = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
+
+
+INJECTED = "injected: the warehouse failed mid-write"
+
+
+class FailingDuckDB(DuckDBWarehouse):
+    """Fails the `fail_on`-th transaction containing `marker` (counted in `writes`, shared by the run) inside the
+    transaction, after its own statements ran: DuckDB rolls it back as it would after a crash before COMMIT."""
+
+    def __init__(self, path: str, marker: str, fail_on: int, writes: list[int]) -> None:
+        super().__init__(path)
+        self.marker, self.fail_on, self.writes = marker, fail_on, writes
+
+    def run_transaction(self, statements, params=None, staged=None) -> None:
+        if any(self.marker in s for s in statements):
+            self.writes[0] += 1
+            if self.writes[0] == self.fail_on:
+                statements = [*statements, f"SELECT error('{INJECTED}')"]
+        super().run_transaction(statements, params, staged)
+
+
+class FailingWarehouse(WarehouseResource):
+    marker: str
+    fail_on: int = 2
+    _writes: list[int] = PrivateAttr(default_factory=lambda: [0])
+
+    def get(self) -> FailingDuckDB:
+        return FailingDuckDB(self.duckdb_path, self.marker, self.fail_on, self._writes)
 
 
 def partition_digest(warehouse, table: str, day: date, column: str = "session_date") -> str:

@@ -11,7 +11,9 @@ from assets.kpis import daily_kpis
 from assets.llm import llm_scores
 from assets.metrics import session_metrics
 from conftest import DAY
+from fault_helpers import FailingWarehouse
 from openai_server import fake_openai, llm_env, prepare_day  # noqa: F401 (fixtures)
+from pipeline.llm.analyze import SAVE_EVERY
 from pipeline.llm.client import Outcome
 from pipeline.llm.config import load_llm_config
 from pipeline.resources import WarehouseResource
@@ -95,3 +97,30 @@ def test_a_30_percent_failure_mix_completes_retries_once_and_counts_cost_once(du
     print(f"requests {requests} (faults served {served}), failed after run 1: {len(failed)}, "
           f"resent in run 2: {len(retried)}, total requests {before}, paid answers {len(llm_env.paid)}, "
           f"cost ${final[0]:.6f}")
+
+
+def test_a_failed_save_of_the_second_chunk_keeps_the_first_and_the_retry_asks_only_the_rest(duckdb_warehouse,
+                                                                                            llm_env):
+    """Sync answers are saved every SAVE_EVERY calls, each chunk (answers and failures) in one transaction: when
+    the second chunk's save fails, the run fails, the first chunk stays paid-for in the cache, the day's
+    llm_scores keep their old rows, and the retry asks only for what was not saved."""
+    prepare_day(duckdb_warehouse, SAVE_EVERY + 60)
+    # Failures in the first chunk; the save fails at the second statement touching llm_failures: one per chunk
+    # now, two (delete, then upsert) in the first chunk when each statement was its own transaction.
+    llm_env.faults.extend(["invalid_json"] * 3)
+    config = {**FAST_RETRIES, "band": 0}
+    failing = FailingWarehouse(duckdb_path=str(duckdb_warehouse.path), marker="MERGE INTO llm_failures", fail_on=2)
+    result = dg.materialize([llm_scores], partition_key=DAY.isoformat(), resources={"warehouse": failing},
+                            run_config={"ops": {"llm_scores": {"config": config}}}, raise_on_error=False)
+    assert not result.success
+    asked = llm_env.chat_requests
+    assert asked > SAVE_EVERY
+    assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_cache") + duckdb_warehouse.scalar(
+        "SELECT COUNT(*) FROM llm_failures") == SAVE_EVERY
+    assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_failures") == 3
+    assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_scores") == 0  # the old (empty) day
+
+    materialize(duckdb_warehouse, [llm_scores], config)
+    assert llm_env.chat_requests - asked == asked - SAVE_EVERY + 3, "the unsaved chunk again, and the 3 failures"
+    assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_scores WHERE scorer = 'llm'") == SAVE_EVERY + 60
+    print(f"requests before the failed save {asked}, after the retry {llm_env.chat_requests}")

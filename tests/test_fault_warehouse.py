@@ -2,8 +2,8 @@
 new ones (never a mix, told apart by content digests), and a retry succeeds.
 
 Through the real job on DuckDB, with the failure injected inside the transaction of the n-th partition write
-(`SELECT error(...)` after the DELETE and the INSERT ran, before COMMIT); and at the backend on both engines, with
-a batch whose second statement is refused by the engine itself (a malformed JSON value).
+(`SELECT error(...)` after the DELETE and the INSERT ran, before COMMIT: `fault_helpers.FailingWarehouse`); and
+at the backend on both engines, with a batch whose second statement the engine itself refuses (malformed JSON).
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from datetime import datetime, timezone
 
 import dagster as dg
 import pytest
-from pydantic import PrivateAttr
 
 from conftest import DAY, land_generated
-from fault_helpers import digests, partition_digest
+from fault_helpers import INJECTED, FailingWarehouse, digests, partition_digest
 from pipeline.definitions import defs
 from pipeline.generator import generate_sessions
 from pipeline.jobs import ANALYSIS_ASSETS
@@ -25,31 +24,6 @@ from pipeline.resources import WarehouseResource
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from pipeline.warehouse.tables import RAW_SESSIONS_REJECTED
-
-INJECTED = "injected: the warehouse failed mid-partition"
-
-
-class FailingDuckDB(DuckDBWarehouse):
-    """Fails the `fail_on`-th partition swap (counted in `writes`, shared by the run) inside its transaction."""
-
-    def __init__(self, path: str, fail_on: int, writes: list[int]) -> None:
-        super().__init__(path)
-        self.fail_on, self.writes = fail_on, writes
-
-    def run_transaction(self, statements, params=None, staged=None) -> None:
-        if any(s.startswith("DELETE FROM") for s in statements):
-            self.writes[0] += 1
-            if self.writes[0] == self.fail_on:
-                statements = [*statements, f"SELECT error('{INJECTED}')"]
-        super().run_transaction(statements, params, staged)
-
-
-class FailingWarehouse(WarehouseResource):
-    fail_on: int = 2
-    _writes: list[int] = PrivateAttr(default_factory=lambda: [0])
-
-    def get(self) -> FailingDuckDB:
-        return FailingDuckDB(self.duckdb_path, self.fail_on, self._writes)
 
 
 def run_analysis(resource: WarehouseResource) -> dg.ExecuteInProcessResult:
@@ -70,7 +44,7 @@ def test_a_write_failing_mid_run_leaves_old_or_new_rows_and_the_retry_succeeds(d
     new = digests(reference, ANALYSIS_ASSETS, DAY)
     assert all(old[t] != new[t] for t in ANALYSIS_ASSETS)
 
-    failed = run_analysis(FailingWarehouse(duckdb_path=path, fail_on=fail_on))
+    failed = run_analysis(FailingWarehouse(duckdb_path=path, marker="DELETE FROM", fail_on=fail_on))
     assert not failed.success
     failure = next(e for e in failed.all_events if e.event_type_value == "STEP_FAILURE")
     assert failure.step_key in ANALYSIS_ASSETS and INJECTED in failure.step_failure_data.error.to_string()

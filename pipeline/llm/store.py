@@ -2,6 +2,7 @@
 
 Upserts are MERGEs from a staged table (the statement `land_raw` already proves on DuckDB and BigQuery), so a
 re-delivered result overwrites instead of duplicating, and a failure's attempt count grows inside the warehouse.
+What belongs together (a chunk of answers and their failures, a batch and its lines) commits in one transaction.
 """
 
 from __future__ import annotations
@@ -45,30 +46,43 @@ def _dedupe(rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> list[Mapp
     return list({tuple(row[k] for k in keys): row for row in rows}.values())  # the last row per key wins
 
 
-def upsert(warehouse: Warehouse, table: Table, rows: Iterable[Mapping[str, Any]], keys: Sequence[str],
-           on_match: str | None = None) -> None:
-    rows = _dedupe(rows, keys)
-    if not rows:
-        return
-    columns = table.column_names
-    on = " AND ".join(f"target.{k} = source.{k}" for k in keys)
-    update = on_match or ", ".join(f"{c} = source.{c}" for c in columns if c not in keys)
-    warehouse.run_transaction([
-        f"MERGE INTO {warehouse.dialect.table(table.name)} AS target USING ({_select_staged(warehouse, table, 'rows')})"
-        f" AS source ON {on} WHEN MATCHED THEN UPDATE SET {update} WHEN NOT MATCHED THEN INSERT ({', '.join(columns)})"
-        f" VALUES ({', '.join('source.' + c for c in columns)})"], staged={"rows": to_arrow(table, rows)})
+class Writes:
+    """MERGEs from staged rows, committed in one transaction: a crash between two of them cannot leave, say, an
+    answer cached while its failure row still asks for a retry, or a submitted batch without its lines."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse, self.statements, self.staged = warehouse, [], {}
+
+    def _merge(self, target: Table, source: Table, rows: list[Mapping[str, Any]], keys: Sequence[str],
+               actions: str) -> "Writes":
+        if rows:
+            name = f"w{len(self.staged)}"
+            self.staged[name] = to_arrow(source, rows)
+            on = " AND ".join(f"target.{k} = source.{k}" for k in keys)
+            self.statements.append(f"MERGE INTO {self.warehouse.dialect.table(target.name)} AS target USING "
+                                   f"({_select_staged(self.warehouse, source, name)}) AS source ON {on} {actions}")
+        return self
+
+    def upsert(self, table: Table, rows: Iterable[Mapping[str, Any]], keys: Sequence[str],
+               on_match: str | None = None) -> "Writes":
+        columns = table.column_names
+        update = on_match or ", ".join(f"{c} = source.{c}" for c in columns if c not in keys)
+        return self._merge(table, table, _dedupe(rows, keys), keys,
+                           f"WHEN MATCHED THEN UPDATE SET {update} WHEN NOT MATCHED THEN INSERT ({', '.join(columns)})"
+                           f" VALUES ({', '.join('source.' + c for c in columns)})")
+
+    def delete_keys(self, table: Table, rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> "Writes":
+        key_table = Table("keys", tuple((k, dict(table.columns)[k]) for k in keys), partition_column=None)
+        rows = [{k: row[k] for k in keys} for row in _dedupe(rows, keys)]
+        return self._merge(table, key_table, rows, keys, "WHEN MATCHED THEN DELETE")
+
+    def commit(self) -> None:
+        if self.statements:
+            self.warehouse.run_transaction(self.statements, staged=self.staged)
 
 
 def delete_keys(warehouse: Warehouse, table: Table, rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> None:
-    rows = [{k: row[k] for k in keys} for row in _dedupe(rows, keys)]
-    if not rows:
-        return
-    key_table = Table("keys", tuple((k, dict(table.columns)[k]) for k in keys), partition_column=None)
-    on = " AND ".join(f"target.{k} = source.{k}" for k in keys)
-    warehouse.run_transaction([
-        f"MERGE INTO {warehouse.dialect.table(table.name)} AS target USING "
-        f"({_select_staged(warehouse, key_table, 'rows')}) AS source ON {on} WHEN MATCHED THEN DELETE"],
-        staged={"rows": to_arrow(key_table, rows)})
+    Writes(warehouse).delete_keys(table, rows, keys).commit()
 
 
 def _by_hashes(warehouse: Warehouse, table: Table, hashes: Sequence[str], prompt_version: str,
@@ -102,23 +116,23 @@ def save_results(warehouse: Warehouse, results: Sequence[dict]) -> None:
     ok = [r for r in results if r["outcome"].analysis is not None]
     bad = [r for r in results if r["outcome"].analysis is None]
     stamp = now()
-    upsert(warehouse, LLM_CACHE, [{
+    Writes(warehouse).upsert(LLM_CACHE, [{
         **{k: r[k] for k in KEY}, "response_json": r["outcome"].response_json,
         "input_tokens": r["outcome"].input_tokens, "cached_tokens": r["outcome"].cached_tokens,
         "output_tokens": r["outcome"].output_tokens, "llm_cost_usd": r["cost_usd"], "is_batch": r["is_batch"],
-        "created_at": stamp, "session_id": r["session_id"], "session_date": r["session_date"]} for r in ok], KEY)
-    delete_keys(warehouse, LLM_FAILURES, ok, KEY)
-    upsert(warehouse, LLM_FAILURES, [{
+        "created_at": stamp, "session_id": r["session_id"], "session_date": r["session_date"]} for r in ok], KEY,
+    ).delete_keys(LLM_FAILURES, ok, KEY).upsert(LLM_FAILURES, [{
         **{k: r[k] for k in KEY}, "session_id": r["session_id"], "session_date": r["session_date"],
         "reason": r["outcome"].error, "attempts": 1, "is_batch": r["is_batch"], "failed_at": stamp} for r in bad],
         KEY, on_match="reason = source.reason, attempts = target.attempts + 1, is_batch = source.is_batch, "
-                      "failed_at = source.failed_at, session_id = source.session_id, session_date = source.session_date")
+                      "failed_at = source.failed_at, session_id = source.session_id, session_date = source.session_date",
+    ).commit()
 
 
 def record_batch(warehouse: Warehouse, batch: dict, items: list[dict]) -> None:
-    upsert(warehouse, LLM_BATCHES, [batch], ("batch_id",))
-    upsert(warehouse, LLM_BATCH_ITEMS, [{**item, "batch_id": batch["batch_id"]} for item in items],
-           ("batch_id", "session_id"))
+    Writes(warehouse).upsert(LLM_BATCHES, [batch], ("batch_id",)).upsert(
+        LLM_BATCH_ITEMS, [{**item, "batch_id": batch["batch_id"]} for item in items], ("batch_id", "session_id"),
+    ).commit()
 
 
 def open_batches(warehouse: Warehouse) -> list[dict]:
