@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install manifest demo test dev emulators emulators-stop bench audit clean
+.PHONY: install manifest instance demo test dev emulators emulators-stop bench audit clean
 
 install: $(VENV)/.installed
 
@@ -19,9 +19,15 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 manifest: install
 	cd $(CURDIR) && $(BIN)/dagster-dbt project prepare-and-package --file pipeline/dbt_project.py >/dev/null
 
-# Starts the Pub/Sub emulator when it is installed (the demo falls back to the direct path when it is not).
-demo: manifest
+# The assets with outside effects (LLM spend, Slack alerts, Salesforce upserts) run in Dagster pools of one, so
+# overlapping runs take turns on them (docs/reliability.md). Each pool's limit is set explicitly: with only
+# `default_limit`, two runs that claim a new pool at the same moment each got a slot.
+instance: manifest
 	mkdir -p $(DAGSTER_HOME)
+	for pool in llm slack salesforce; do $(BIN)/dagster instance concurrency set $$pool 1 >/dev/null || exit 1; done
+
+# Starts the Pub/Sub emulator when it is installed (the demo falls back to the direct path when it is not).
+demo: instance
 	eval "$$(VA_EMULATORS=pubsub bash scripts/emulators.sh start)"; \
 	  $(BIN)/voice-analytics demo; status=$$?; \
 	  VA_EMULATORS=pubsub bash scripts/emulators.sh stop; exit $$status
@@ -30,8 +36,7 @@ test: manifest
 	bash scripts/emulators.sh install
 	$(BIN)/pytest
 
-dev: manifest
-	mkdir -p $(DAGSTER_HOME)
+dev: instance
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 emulators:

@@ -27,3 +27,13 @@ def test_the_location_has_the_jobs_schedules_and_sensors():
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {"raw_sessions", "session_transcripts", "session_signals", "session_metrics", "lead_scores",
             "daily_kpis", "fct_sessions"} <= keys
+
+
+def test_make_instance_limits_every_pool_the_assets_use_to_one():
+    """A pool the instance has no explicit limit for is unlimited: every pool named on an asset must be in the
+    Makefile's `instance` loop, or overlapping runs would pay the LLM or alert Slack twice."""
+    pools = {node.pool for node in defs.resolve_job_def("analytics_job").graph.node_defs if getattr(node, "pool", None)}
+    plan = subprocess.run(["make", "-n", "instance"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    loop = next(line for line in plan.splitlines() if "concurrency set" in line)
+    assert pools and pools == set(loop.split(" in ", 1)[1].split(";", 1)[0].split())
+    assert "concurrency set $pool 1" in loop
