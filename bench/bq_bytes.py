@@ -29,7 +29,7 @@ READS = {
     "lead_scores": [("session_signals", tuple(TABLES["session_signals"].column_names)),
                     ("raw_sessions", KEY + ("participant_company",))],
     "daily_kpis": [("raw_sessions", KEY + ("started_at", "ended_at")), ("session_metrics", KEY + ("voice_cost_usd",)),
-                   ("llm_scores", KEY + ("llm_cost_usd",)), ("lead_scores", KEY + ("lead_tier",)),
+                   ("llm_scores", KEY + ("llm_cost_usd", "lead_tier")), ("lead_scores", KEY + ("lead_tier",)),
                    ("session_signals", KEY + ("meeting_booked", "integrations", "competitors")),
                    ("session_transcripts", ("session_date", "role", "e2e_latency"))],
     "llm_scores (not run by the benchmark; its reads)": [

@@ -165,7 +165,8 @@ def daily_kpis(d: Dialect) -> str:
                 f"FROM {d.table('session_signals')} AS g, {unnested} WHERE g.session_date = {day} GROUP BY name) AS t)")
     return f"""
 WITH calls AS (
-  SELECT r.session_id, {d.seconds_between('r.started_at', 'r.ended_at')} AS duration_s, l.lead_tier, g.meeting_booked,
+  SELECT r.session_id, {d.seconds_between('r.started_at', 'r.ended_at')} AS duration_s,
+         COALESCE(s.lead_tier, l.lead_tier) AS lead_tier, g.meeting_booked,
          m.voice_cost_usd, COALESCE(s.llm_cost_usd, 0) AS llm_cost_usd
   FROM {d.table('raw_sessions')} AS r
   LEFT JOIN {d.table('session_metrics')} AS m ON m.session_id = r.session_id AND m.session_date = r.session_date
