@@ -3,8 +3,8 @@
 Each is partitioned like everything else, with `BackfillPolicy.single_run()`, so it can sit in the same jobs:
 - `salesforce_sync` pushes every lead whose row changed (not only the partition's: a lead spans days); pool
   `salesforce` (limit it to 1 in the instance, see docs/destinations.md) keeps two syncs from overlapping.
-- `slack_hot_lead_alerts` alerts the partition's hot sessions not yet alerted; it reads `lead_scores`, so it can run
-  in the intraday / ingest-sensor job (the fast path). Pool `slack` (limit 1): two overlapping runs of a day would
+- `slack_hot_lead_alerts` alerts the partition's hot sessions not yet alerted; it reads the Python scores
+  (`llm_scores` over `lead_scores`, as the marts do), so it can run in the intraday / ingest-sensor job (the fast path). Pool `slack` (limit 1): two overlapping runs of a day would
   both see a session as not yet alerted; in turn, the second finds it in `alerts_sent`.
 - `amplitude_events` sends the partition's sessions not yet accepted.
 - `dashboard` renders the HTML dashboard from the marts under `<data_dir>/dashboard/`.
@@ -65,7 +65,8 @@ def salesforce_sync(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     return dg.MaterializeResult(metadata={**result.metadata(), **_dry_run_note(result.dry_run, "Salesforce credentials")})
 
 
-@dg.asset(**_COMMON, deps=["lead_scores", "session_signals", "raw_sessions"], kinds={"slack"}, pool="slack",
+@dg.asset(**_COMMON, deps=["lead_scores", "llm_scores", "session_signals", "raw_sessions"], kinds={"slack"},
+          pool="slack",
           description="A Block Kit message per hot session (score >= threshold), exactly once (alerts_sent).")
 def slack_hot_lead_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     result = send_hot_lead_alerts(warehouse.get(), partition_days(context), slack_config())

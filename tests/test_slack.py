@@ -96,3 +96,24 @@ def test_without_a_webhook_the_asset_is_a_dry_run_into_the_outbox(warehouse):
     assert warehouse.scalar("SELECT COUNT(*) FROM destination_outbox WHERE destination = 'slack'") == len(
         hot_ids(warehouse, 80, [DAY]))
     assert warehouse.scalar("SELECT COUNT(*) FROM alerts_sent") == 0
+
+
+def test_the_llm_score_decides_when_there_is_one_as_in_the_marts(warehouse, slack):
+    """A session the LLM scored hot is alerted even if the heuristic said cold, and the other way round, so Slack
+    never pages sales about a lead the dashboard shows as warm."""
+    state, config = slack
+    heuristic_hot = sorted(hot_ids(warehouse))
+    demoted = heuristic_hot[0]
+    promoted = warehouse.scalar("SELECT session_id FROM lead_scores WHERE lead_score < 50 AND session_date = $d "
+                                "ORDER BY session_id LIMIT 1", {"d": DAY})
+    for session_id, score, tier in ((demoted, 40, "cold"), (promoted, 91, "hot")):
+        warehouse.query("INSERT INTO llm_scores (session_id, session_date, lead_score, lead_tier, reasons, scorer, "
+                        "llm_status) SELECT session_id, session_date, $s, $t, ['llm'], 'llm', 'scored' "
+                        "FROM lead_scores WHERE session_id = $id", {"s": score, "t": tier, "id": session_id})
+
+    result = send_hot_lead_alerts(warehouse, DAYS, config)
+
+    alerted = set(alerted_sessions(state))
+    assert promoted in alerted and demoted not in alerted
+    assert alerted == (set(heuristic_hot) - {demoted}) | {promoted}
+    assert result.sent == len(alerted)

@@ -6,8 +6,9 @@
   key); a failed post is never recorded, so it is retried on the next run.
 - What sales needs and nothing more: company, score, tier, top reasons, next step and (if configured) a CRM
   link. No email, no transcript.
-- Reads the Python tables (`lead_scores`, `session_signals`, `raw_sessions`), not the dbt marts, so it can run in
-  the intraday/ingest-sensor job: the fast path alerts within a minute of landing.
+- Reads the Python tables (`lead_scores`, `llm_scores`, `session_signals`, `raw_sessions`), not the dbt marts, so
+  it can run in the intraday/ingest-sensor job: the fast path alerts within a minute of landing. The score is the
+  one every mart uses (the LLM's where `llm_scores` has one, else the heuristic), so Slack and the dashboard agree.
 - Without a webhook URL it is a dry run: the messages go to `destination_outbox`.
 """
 
@@ -60,14 +61,17 @@ class AlertResult:
 def hot_sessions_sql(wh: Warehouse) -> str:
     d = wh.dialect
     return f"""
-SELECT l.session_id, l.session_date, l.lead_score, l.lead_tier, l.reasons, r.participant_company AS company,
-       r.participant_email AS email, COALESCE(g.meeting_booked, FALSE) AS meeting_booked
+SELECT l.session_id, l.session_date, COALESCE(s.lead_score, l.lead_score) AS lead_score,
+       COALESCE(s.lead_tier, l.lead_tier) AS lead_tier, COALESCE(s.reasons, l.reasons) AS reasons,
+       r.participant_company AS company, r.participant_email AS email,
+       COALESCE(g.meeting_booked, FALSE) AS meeting_booked
 FROM {d.table('lead_scores')} AS l
 JOIN {d.table('raw_sessions')} AS r ON r.session_id = l.session_id AND r.session_date = l.session_date
+LEFT JOIN {d.table('llm_scores')} AS s ON s.session_id = l.session_id AND s.session_date = l.session_date
 LEFT JOIN {d.table('session_signals')} AS g ON g.session_id = l.session_id AND g.session_date = l.session_date
 LEFT JOIN {d.table(ALERTS_SENT.name)} AS a ON a.session_id = l.session_id
 WHERE l.session_date BETWEEN {d.param('first_day')} AND {d.param('last_day')}
-  AND l.lead_score >= {d.param('threshold')} AND a.session_id IS NULL
+  AND COALESCE(s.lead_score, l.lead_score) >= {d.param('threshold')} AND a.session_id IS NULL
 ORDER BY l.session_date, l.session_id"""
 
 
