@@ -24,8 +24,10 @@ def slack():
 
 
 def hot_ids(warehouse: DuckDBWarehouse, threshold: int = 80, days=DAYS) -> set[str]:
+    """Sessions whose score (the LLM's where there is one, else the heuristic's) reaches the threshold."""
     return {r["session_id"] for r in warehouse.query(
-        "SELECT session_id FROM lead_scores WHERE lead_score >= $t AND session_date BETWEEN $a AND $b",
+        "SELECT l.session_id FROM lead_scores AS l LEFT JOIN llm_scores AS s USING (session_id, session_date) "
+        "WHERE COALESCE(s.lead_score, l.lead_score) >= $t AND l.session_date BETWEEN $a AND $b",
         {"t": threshold, "a": min(days), "b": max(days)}).to_pylist()}
 
 
