@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Callable
 
 from google.api_core import exceptions as gexc
@@ -81,3 +82,15 @@ def ingest(
         if own_client:
             subscriber.close()
     return result
+
+
+def landings_since(warehouse: Warehouse, since: datetime) -> list[dict]:
+    """Batches landed after `since` (naive UTC), one row per batch and day, from the log the landing transaction
+    writes: what the ingest sensor turns into runs, whoever landed them (a sensor tick, `voice-analytics ingest`)."""
+    d = warehouse.dialect
+    rows = warehouse.query(f"SELECT session_date, landed_at, sessions FROM {d.table('raw_landings')} "
+                           f"WHERE landed_at > {d.param('since')} ORDER BY landed_at", {"since": since}).to_pylist()
+    for row in rows:  # BigQuery answers in aware UTC, DuckDB in naive UTC: one kind for the cursor's arithmetic
+        if row["landed_at"].tzinfo:
+            row["landed_at"] = row["landed_at"].astimezone(timezone.utc).replace(tzinfo=None)
+    return rows

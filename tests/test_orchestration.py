@@ -109,6 +109,7 @@ def test_the_ingest_sensor_lands_messages_and_requests_each_day_once(pubsub_host
     from agent.settings import load_settings
     from agent.pubsub_clients import ensure_topic_and_subscription
     from pipeline.generator import generate_sessions
+    from pipeline.ingest import ingest
 
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_host)
     monkeypatch.setenv("VA_PUBSUB_TOPIC", "sensor-topic")
@@ -128,3 +129,41 @@ def test_the_ingest_sensor_lands_messages_and_requests_each_day_once(pubsub_host
         assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM raw_sessions") == 50
         second = sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=first.cursor))
         assert second.run_requests == []  # nothing new landed: no new runs
+
+        # A tick that dies after landing and acknowledging never saves its cursor: the next tick starts from the
+        # last saved one, pulls nothing, and must still ask for the day the dead tick landed.
+        late_day = DAY - timedelta(days=5)
+        for payload in generate_sessions(7, days=1, seed=4, end=late_day):
+            publisher.publish(settings.pubsub_topic_path, json.dumps(payload).encode()).result(timeout=30)
+        dead_tick = ingest(settings, duckdb_warehouse, time_budget_s=30)
+        assert (dead_tick.sessions, dead_tick.session_dates) == (7, {late_day.isoformat()})
+        third = sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=second.cursor))
+        assert [r.partition_key for r in third.run_requests] == [late_day.isoformat()]
+        fourth = sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=third.cursor))
+        assert fourth.run_requests == []
+
+
+def test_landings_committed_out_of_order_are_counted_once():
+    """Two ingesters (or a slow commit) can make a batch appear after a later one was read: the sensor re-reads
+    LANDING_SKEW back and counts what it has not seen, once."""
+    from sensors.ingest import LANDING_SKEW, _unseen_landings
+
+    now = datetime(2026, 11, 21, 12, 0)
+    log: list[dict] = []
+
+    def rows_since(since: datetime) -> list[dict]:
+        return [row for row in log if row["landed_at"] > since]
+
+    def land(day: date, minutes_ago: float, sessions: int) -> None:
+        log.append({"session_date": day, "landed_at": now - timedelta(minutes=minutes_ago), "sessions": sessions})
+
+    land(DAY, 1, 10)
+    landed, cursor = _unseen_landings({}, rows_since, now)
+    assert landed == {DAY.isoformat(): 10}
+    land(DAY - timedelta(days=1), 3, 4)  # committed now, stamped before what was already read
+    land(DAY, 0, 5)
+    landed, cursor = _unseen_landings(cursor, rows_since, now)
+    assert landed == {(DAY - timedelta(days=1)).isoformat(): 4, DAY.isoformat(): 5}
+    assert _unseen_landings(cursor, rows_since, now)[0] == {}
+    land(DAY, LANDING_SKEW.total_seconds() / 60 + 5, 99)  # older than the skew window: not re-read
+    assert _unseen_landings(cursor, rows_since, now)[0] == {}

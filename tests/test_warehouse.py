@@ -44,6 +44,20 @@ def test_landing_the_same_sessions_twice_keeps_one_row_each(warehouse):
     assert warehouse.scalar(f"SELECT COUNT(*) FROM {warehouse.dialect.table('raw_sessions')}") == len(payloads)
 
 
+def test_landing_logs_each_batchs_days_for_the_ingest_sensor(warehouse):
+    from pipeline.ingest import landings_since
+
+    payloads = land_generated(warehouse, 30, days=2)
+    rows = landings_since(warehouse, datetime(2000, 1, 1))
+    per_day: dict[str, int] = {}
+    for payload in payloads:
+        day = payload["ended_at"][:10]
+        per_day[day] = per_day.get(day, 0) + 1
+    assert {row["session_date"].isoformat(): row["sessions"] for row in rows} == per_day
+    assert len(rows) == 2 and all(row["landed_at"].tzinfo is None for row in rows)
+    assert landings_since(warehouse, max(row["landed_at"] for row in rows)) == []
+
+
 def test_the_latest_ended_at_then_the_latest_publish_wins(warehouse):
     payload = next(generate_sessions(1, seed=4, end=DAY))
     early = datetime(2026, 11, 21, 1, tzinfo=timezone.utc)

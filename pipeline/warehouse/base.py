@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from pipeline.warehouse.dialect import Dialect
 from pipeline.warehouse.registry import ALL_TABLES, TABLES
-from pipeline.warehouse.tables import RAW_SESSIONS, RAW_SESSIONS_REJECTED, Table
+from pipeline.warehouse.tables import RAW_LANDINGS, RAW_SESSIONS, RAW_SESSIONS_REJECTED, Table
 
 _ARROW_TYPES = {
     "string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.date32(),
@@ -91,7 +91,8 @@ class Warehouse(ABC):
     def land_raw(self, sessions: pa.Table, rejects: pa.Table) -> None:
         """Land one batch of messages in a single transaction: valid sessions merged into `raw_sessions` (one row
         per session_id, the latest `ended_at` then the latest `published_at` wins) and rejects merged on
-        `message_id`, so a redelivered batch changes nothing."""
+        `message_id`, so a redelivered batch changes nothing. The same transaction logs the batch's days in
+        `raw_landings` (a redelivery logs them again: at worst one more run of an unchanged day)."""
         raw = self.dialect.table(RAW_SESSIONS.name)
         columns = RAW_SESSIONS.column_names
         newest_first = "ORDER BY ended_at DESC, published_at DESC, message_id DESC"
@@ -113,6 +114,11 @@ class Warehouse(ABC):
             f" ON target.message_id = source.message_id WHEN NOT MATCHED THEN INSERT ({', '.join(reject_columns)})"
             f" VALUES ({', '.join('source.' + c for c in reject_columns)})"
         )
-        statements = ([merge] if sessions.num_rows else []) + ([merge_rejects] if rejects.num_rows else [])
+        log_days = (
+            f"INSERT INTO {self.dialect.table(RAW_LANDINGS.name)} ({', '.join(RAW_LANDINGS.column_names)}) "
+            f"SELECT session_date, MAX(ingested_at), COUNT(*) FROM ({self._select_staged(RAW_SESSIONS, 'sessions')})"
+            f" AS staged GROUP BY session_date"
+        )
+        statements = ([merge, log_days] if sessions.num_rows else []) + ([merge_rejects] if rejects.num_rows else [])
         if statements:
             self.run_transaction(statements, staged={"sessions": sessions, "rejects": rejects})

@@ -34,6 +34,14 @@ RAW_SESSIONS = Table(
     cluster_by=("session_id",),
 )
 
+# One row per landed batch and day, written in the landing transaction: what the ingest sensor reads to know
+# which days got new sessions, so a tick that dies after landing (its cursor lost) is caught up by the next one.
+RAW_LANDINGS = Table(
+    "raw_landings",
+    (("session_date", "date"), ("landed_at", "timestamp"), ("sessions", "int")),
+    partition_column=None, cluster_by=("landed_at",),
+)
+
 RAW_SESSIONS_REJECTED = Table(
     "raw_sessions_rejected",
     (
@@ -98,5 +106,5 @@ DAILY_KPIS = Table(
     ),
 )
 
-CORE_TABLES = (RAW_SESSIONS, RAW_SESSIONS_REJECTED, SESSION_TRANSCRIPTS, SESSION_SIGNALS, SESSION_METRICS, LEAD_SCORES,
+CORE_TABLES = (RAW_SESSIONS, RAW_LANDINGS, RAW_SESSIONS_REJECTED, SESSION_TRANSCRIPTS, SESSION_SIGNALS, SESSION_METRICS, LEAD_SCORES,
                DAILY_KPIS)
