@@ -83,7 +83,8 @@ def test_a_30_percent_failure_mix_completes_retries_once_and_counts_cost_once(du
     assert kpi_cost2 == pytest.approx(paid_usd(llm_env), abs=1e-6)
 
     llm_env.fail_share(0.0)  # the provider recovers: one more run settles what still failed
-    materialize(duckdb_warehouse, [llm_scores], FAST_RETRIES)
+    recovered = {**FAST_RETRIES, "timeout_s": 10.0}  # no fault left to time out; a loaded machine may answer slowly
+    materialize(duckdb_warehouse, [llm_scores], recovered)
     assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_failures") == 0
     materialize(duckdb_warehouse, [daily_kpis])
     final = llm_cost(duckdb_warehouse)
@@ -91,7 +92,7 @@ def test_a_30_percent_failure_mix_completes_retries_once_and_counts_cost_once(du
     assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_scores WHERE scorer = 'llm'") == SESSIONS
 
     before = llm_env.chat_requests
-    materialize(duckdb_warehouse, [llm_scores], FAST_RETRIES)
+    materialize(duckdb_warehouse, [llm_scores], recovered)
     materialize(duckdb_warehouse, [daily_kpis])
     assert llm_env.chat_requests == before and llm_cost(duckdb_warehouse) == final
     print(f"requests {requests} (faults served {served}), failed after run 1: {len(failed)}, "
@@ -108,7 +109,8 @@ def test_a_failed_save_of_the_second_chunk_keeps_the_first_and_the_retry_asks_on
     # Failures in the first chunk; the save fails at the second statement touching llm_failures: one per chunk
     # now, two (delete, then upsert) in the first chunk when each statement was its own transaction.
     llm_env.faults.extend(["invalid_json"] * 3)
-    config = {**FAST_RETRIES, "band": 0}
+    # one worker: the queued faults meet the first 3 calls; no timeout can strike a slow answer on a loaded machine
+    config = {**FAST_RETRIES, "timeout_s": 10.0, "band": 0, "concurrency": 1}
     failing = FailingWarehouse(duckdb_path=str(duckdb_warehouse.path), marker="MERGE INTO llm_failures", fail_on=2)
     result = dg.materialize([llm_scores], partition_key=DAY.isoformat(), resources={"warehouse": failing},
                             run_config={"ops": {"llm_scores": {"config": config}}}, raise_on_error=False)
