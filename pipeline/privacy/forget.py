@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from pipeline.destinations.common import lead_external_id
-from pipeline.privacy.sql import Where, delete_rows, existing_tables
+from pipeline.privacy.sql import Where, delete_rows
 from pipeline.warehouse import Warehouse
 from pipeline.warehouse.registry import ALL_TABLES
 from pipeline.warehouse.tables import RAW_SESSIONS
@@ -92,7 +92,7 @@ def _plan(wh: Warehouse, subject: Subject, ids: list[str], tables: set[str]) -> 
 
 def forget(wh: Warehouse, subject: Subject, dry_run: bool = False) -> tuple[list[str], dict[str, int]]:
     """Delete (or, dry, count) the subject's rows everywhere; returns the session ids and rows per table."""
-    tables = existing_tables(wh)
+    tables = wh.relations()
     ids = find_sessions(wh, subject, tables)
     deleted = {table: delete_rows(wh, table, where, dry_run) for table, where in _plan(wh, subject, ids, tables).items()}
     log.info("forget%s: %d sessions %s; rows per table %s", " (dry run)" if dry_run else "", len(ids), ids,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from pipeline.privacy.sql import Where, delete_rows, existing_tables
+from pipeline.privacy.sql import Where, delete_rows
 from pipeline.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def retention_cutoff(today: date, days: int) -> date:
 def apply_retention(wh: Warehouse, today: date, days: int, dry_run: bool = False) -> tuple[date, dict[str, int]]:
     """Delete (or, dry, count) every row older than the cutoff; returns the cutoff and rows per table."""
     cutoff = retention_cutoff(today, days)
-    tables = existing_tables(wh)
+    tables = wh.relations()
     deleted = {table: delete_rows(wh, table, Where(wh).before(column, cutoff), dry_run)
                for table, column in RETAINED_TEXT if table in tables}
     log.info("retention%s: cutoff %s (%d days); rows per table %s", " (dry run)" if dry_run else "", cutoff, days,

@@ -44,14 +44,6 @@ class Where:
         return " OR ".join(f"({clause})" for clause in self.clauses)
 
 
-def existing_tables(wh: Warehouse) -> set[str]:
-    """Base tables present now: the dbt marts exist only once dbt has run (never on the BigQuery emulator)."""
-    if wh.dialect.name == "bigquery":
-        return {t.table_id for t in wh.client.list_tables(wh.dataset_id) if t.table_type == "TABLE"}
-    rows = wh.query("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'")
-    return set(rows.column("table_name").to_pylist())
-
-
 def delete_rows(wh: Warehouse, table: str, where: Where, dry_run: bool = False) -> int:
     """Delete the matching rows of `table` (nothing if `where` has no clause); return how many matched."""
     if not where.clauses:

@@ -48,6 +48,11 @@ class Warehouse(ABC):
     ) -> None:
         """Run statements atomically. `staged` names Arrow tables the statements select from (see `staged_table`)."""
 
+    @abstractmethod
+    def relations(self, views: bool = False) -> set[str]:
+        """The tables present now (and the views, with `views`), dbt's included, transient staging left out:
+        the dbt marts exist only once dbt has run."""
+
     def ensure_tables(self) -> None:
         self.run_transaction([self.dialect.create_table(table) for table in ALL_TABLES])
 

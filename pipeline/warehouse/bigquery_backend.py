@@ -64,6 +64,11 @@ class BigQueryWarehouse(Warehouse):
         for table in ALL_TABLES:  # DDL may not run inside a BigQuery transaction
             self.client.query(self.dialect.create_table(table)).result()
 
+    def relations(self, views: bool = False) -> set[str]:
+        kinds = {"TABLE", "VIEW"} if views else {"TABLE"}
+        return {t.table_id for t in self.client.list_tables(self.dataset_id)
+                if t.table_type in kinds and not t.table_id.startswith("_staged_")}
+
     def _job_config(self, params: Mapping[str, Any] | None) -> bigquery.QueryJobConfig:
         return bigquery.QueryJobConfig(query_parameters=[_parameter(k, v) for k, v in (params or {}).items()])
 

@@ -45,6 +45,12 @@ class DuckDBWarehouse(Warehouse):
         finally:
             conn.close()
 
+    def relations(self, views: bool = False) -> set[str]:
+        kinds = ["BASE TABLE", "VIEW"] if views else ["BASE TABLE"]
+        rows = self.query("SELECT table_name FROM information_schema.tables WHERE list_contains($kinds, table_type)",
+                          {"kinds": kinds})
+        return set(rows.column("table_name").to_pylist())
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         with self.connect() as conn:
             return conn.sql(sql, params=dict(params or {})).to_arrow_table()
