@@ -30,10 +30,10 @@ def _emulator_transport(settings: Settings, transport_class: type) -> dict[str, 
     return {"transport": transport_class(channel=channel, host=settings.pubsub_emulator_host)}
 
 
-def publisher_client(settings: Settings, **options: Any) -> pubsub_v1.PublisherClient:
+def publisher_client(settings: Settings) -> pubsub_v1.PublisherClient:
     from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
 
-    return pubsub_v1.PublisherClient(**options, **_emulator_transport(settings, PublisherGrpcTransport))
+    return pubsub_v1.PublisherClient(**_emulator_transport(settings, PublisherGrpcTransport))
 
 
 def rpc_publisher_client(settings: Settings) -> Any:
