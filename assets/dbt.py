@@ -1,22 +1,29 @@
-"""dbt models as Dagster assets, downstream of the Python assets in one graph.
+"""The dbt project as Dagster assets, in two selections around the Python analysis:
 
-Partitioned like everything else and run with `BackfillPolicy.single_run()`: a backfill passes its whole window
-as `min_date`/`max_date` vars to one `dbt build`, because concurrent dbt runs per partition clobber each other's
-temporary tables.
+    raw_sessions -> dbt_payload_models (stg_session_turns, stg_session_tool_calls, stg_session_usage,
+                    int_session_inputs: the `payload` tag; their tests refer to nothing outside it)
+                 -> session_signals -> lead_scores -> llm_scores (Python: the rules and the scorers)
+                 -> dbt_marts (stg_sessions, int_session_scores, int_session_metrics, fct_sessions, agg_*,
+                    dim_leads, hot_leads, sync_salesforce_leads) -> destinations
+
+Both are partitioned like everything else and run with `BackfillPolicy.single_run()`: a backfill passes its whole
+window as `min_date`/`max_date` vars to one `dbt build`, because concurrent dbt runs per partition clobber each
+other's temporary tables. The hot threshold reaches dbt as a var from the one setting the scorers use.
 """
 
 import json
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from agent.settings import load_settings
 from pipeline.dbt_project import dbt_project
 from pipeline.partitions import daily_partitions
+from pipeline.scoring import hot_threshold
 
 _GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "marts"}
+PAYLOAD_SELECTION = "tag:payload"
 
 
 class VoiceAnalyticsTranslator(DagsterDbtTranslator):
@@ -32,16 +39,29 @@ class VoiceAnalyticsTranslator(DagsterDbtTranslator):
         return _GROUPS.get(layer, "dbt")
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=VoiceAnalyticsTranslator(),
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-)
-def voice_analytics_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
     window = context.partition_time_window
     last_day = window.end - timedelta(days=1)  # the window's end is exclusive
     dbt_vars = {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat(),
-                "hot_threshold": load_settings().hot_lead_threshold}  # the same threshold as the Slack alerts
+                "hot_threshold": hot_threshold()}
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+
+
+_COMMON = {"manifest": dbt_project.manifest_path, "project": dbt_project,
+           "dagster_dbt_translator": VoiceAnalyticsTranslator(), "partitions_def": daily_partitions,
+           "backfill_policy": dg.BackfillPolicy.single_run()}
+
+
+@dbt_assets(name="dbt_payload_models", select=PAYLOAD_SELECTION, **_COMMON)
+def dbt_payload_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Typed rows parsed from the landed payloads: what the Python analysis reads."""
+    yield from _build(context, dbt)
+
+
+@dbt_assets(name="dbt_marts", exclude=PAYLOAD_SELECTION, **_COMMON)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Everything set-based after the Python analysis: metrics, the chosen score, facts, aggregates and marts."""
+    yield from _build(context, dbt)
+
+
+DBT_ASSETS = [dbt_payload_models, dbt_marts]

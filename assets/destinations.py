@@ -3,8 +3,9 @@
 Each is partitioned like everything else, with `BackfillPolicy.single_run()`, so it can sit in the same jobs:
 - `salesforce_sync` pushes every lead whose row changed (not only the partition's: a lead spans days); pool
   `salesforce` (limit it to 1 in the instance, see docs/destinations.md) keeps two syncs from overlapping.
-- `slack_hot_lead_alerts` alerts the partition's hot sessions not yet alerted; it reads the Python scores
-  (`llm_scores` over `lead_scores`, as the marts do), so it can run in the intraday / ingest-sensor job (the fast path). Pool `slack` (limit 1): two overlapping runs of a day would
+- `slack_hot_lead_alerts` alerts the partition's hot sessions not yet alerted; it reads dbt's views
+  `int_session_scores` and `stg_sessions` (the score the marts use), so it can run in the intraday /
+  ingest-sensor job (the fast path). Pool `slack` (limit 1): two overlapping runs of a day would
   both see a session as not yet alerted; in turn, the second finds it in `alerts_sent`.
 - `amplitude_events` sends the partition's sessions not yet accepted.
 - `dashboard` renders the HTML dashboard from the marts under `<data_dir>/dashboard/`.
@@ -40,7 +41,7 @@ def salesforce_config() -> SalesforceConfig:
 
 def slack_config() -> SlackConfig:
     s = load_settings()
-    return SlackConfig(webhook_url=s.slack_webhook_url, threshold=s.hot_lead_threshold, crm_url_template=s.crm_lead_url)
+    return SlackConfig(webhook_url=s.slack_webhook_url, crm_url_template=s.crm_lead_url)
 
 
 def amplitude_config() -> AmplitudeConfig:
@@ -65,9 +66,8 @@ def salesforce_sync(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     return dg.MaterializeResult(metadata={**result.metadata(), **_dry_run_note(result.dry_run, "Salesforce credentials")})
 
 
-@dg.asset(**_COMMON, deps=["lead_scores", "llm_scores", "session_signals", "raw_sessions"], kinds={"slack"},
-          pool="slack",
-          description="A Block Kit message per hot session (score >= threshold), exactly once (alerts_sent).")
+@dg.asset(**_COMMON, deps=["int_session_scores", "stg_sessions"], kinds={"slack"}, pool="slack",
+          description="A Block Kit message per hot session (int_session_scores.is_hot), exactly once (alerts_sent).")
 def slack_hot_lead_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     result = send_hot_lead_alerts(warehouse.get(), partition_days(context), slack_config())
     if result.failed:

@@ -48,7 +48,7 @@ def llm_client(config: LLMScoresConfig | None = None) -> LLMClient | None:
 
 
 @dg.asset(
-    name="llm_scores", group_name="analysis", deps=["session_transcripts", "lead_scores"],
+    name="llm_scores", group_name="analysis", deps=["stg_session_turns", "lead_scores"],
     description="LLM lead score (rubric over evidence-checked BANT answers), sentiment, summary, pain points, "
                 "objections, competitors, product questions and next step; heuristic fallback flagged by `scorer`.",
     partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(), kinds={"python", "openai"},

@@ -1,14 +1,15 @@
 """The heuristic lead score: the always-available fallback and the cheap fast path the LLM scorer sits beside.
 It reads only the day's signals (not-a-fit reason included) and the caller's company, not the transcripts."""
 
+from datetime import date
+
 import dagster as dg
 
 from agent.signals import Signals
 from assets.materialize import materialize_days, table_asset_kwargs
-from pipeline import queries
 from pipeline.resources import WarehouseResource
-from pipeline.scoring import score_lead
-from pipeline.warehouse import to_arrow
+from pipeline.scoring import hot_threshold, score_lead
+from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.tables import LEAD_SCORES
 
 SIGNAL_FIELDS = tuple(Signals().to_dict())
@@ -19,11 +20,17 @@ SIGNAL_FIELDS = tuple(Signals().to_dict())
     ["session_signals", "raw_sessions"],
 ))
 def lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    def build(wh, day) -> int:
-        rows = []
-        for row in wh.query(queries.signals_for_scoring(wh.dialect), {"day": day}).to_pylist():
+    threshold = hot_threshold()
+
+    def build(wh: Warehouse, day: date) -> int:
+        d, rows = wh.dialect, []
+        signals = wh.query(
+            f"SELECT g.*, r.participant_company AS company FROM {d.table('session_signals')} AS g "
+            f"JOIN {d.table('raw_sessions')} AS r ON r.session_id = g.session_id AND r.session_date = g.session_date "
+            f"WHERE g.session_date = {d.param('day')} ORDER BY g.session_id", {"day": day})
+        for row in signals.to_pylist():
             score = score_lead(Signals(**{name: row[name] for name in SIGNAL_FIELDS}),
-                               {"company": row["company"]} if row["company"] else {})
+                               {"company": row["company"]} if row["company"] else {}, threshold=threshold)
             rows.append({"session_id": row["session_id"], "session_date": day, "lead_score": score.score,
                          "lead_tier": score.tier, "reasons": score.reasons, "scorer": "heuristic"})
         return wh.replace_partition("lead_scores", day, to_arrow(LEAD_SCORES, rows))

@@ -1,30 +1,43 @@
 """Sales signals re-extracted in batch with the same pure rules the agent runs live, so improving a rule and
-backfilling rewrites history consistently."""
+backfilling rewrites history consistently. dbt's `int_session_inputs` hands over one row per session (texts in
+turn order, successful tool names), so Python never groups rows itself."""
+
+from datetime import date
 
 import dagster as dg
 
 from agent.signals import extract_signals, load_vocabulary
 from assets.materialize import materialize_days, table_asset_kwargs
 from pipeline.resources import WarehouseResource
-from pipeline.session_inputs import load_day_inputs
-from pipeline.warehouse import to_arrow
+from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.tables import SESSION_SIGNALS
+
+INPUT_COLUMNS = ("session_id", "user_texts", "assistant_texts", "tool_names")
+
+
+def day_inputs(warehouse: Warehouse, day: date) -> list[tuple]:
+    """(session_id, user texts, assistant texts, tool names) per session of the day, in session_id order."""
+    d = warehouse.dialect
+    table = warehouse.query(f"SELECT {', '.join(INPUT_COLUMNS)} FROM {d.table('int_session_inputs')} "
+                            f"WHERE session_date = {d.param('day')} ORDER BY session_id", {"day": day})
+    # Column by column: Arrow's per-row dicts would cost about as much as the signal rules themselves.
+    return list(zip(*(table.column(name).to_pylist() for name in INPUT_COLUMNS)))
 
 
 @dg.asset(**table_asset_kwargs(
     "session_signals", "analysis",
     "Team size, integrations, competitors, urgency, use cases, decision maker, budget and meeting booked, "
     "from the caller's words and the tool calls.",
-    ["session_transcripts", "raw_sessions"],
+    ["int_session_inputs"],
 ))
 def session_signals(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     vocabulary = load_vocabulary()
 
-    def build(wh, day) -> int:
+    def build(wh: Warehouse, day: date) -> int:
         rows = [
-            {"session_id": s.session_id, "session_date": day,
-             **extract_signals(s.user_texts, s.tool_names, s.assistant_texts, vocabulary).to_dict()}
-            for s in load_day_inputs(wh, day)
+            {"session_id": session_id, "session_date": day,
+             **extract_signals(user or [], tools or [], assistant or [], vocabulary).to_dict()}
+            for session_id, user, assistant, tools in day_inputs(wh, day)
         ]
         return wh.replace_partition("session_signals", day, to_arrow(SESSION_SIGNALS, rows))
 

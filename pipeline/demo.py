@@ -78,7 +78,7 @@ def _days(first: str, last: str) -> list[str]:
 
 def print_summary(warehouse: Warehouse, first: str, last: str, settings: Settings, out=sys.stdout) -> None:
     rows = warehouse.query(
-        f"SELECT * FROM {warehouse.dialect.table('daily_kpis')} WHERE session_date BETWEEN "
+        f"SELECT * FROM {warehouse.dialect.table('agg_daily_kpis')} WHERE session_date BETWEEN "
         f"{warehouse.dialect.param('first')} AND {warehouse.dialect.param('last')} ORDER BY session_date",
         {"first": date.fromisoformat(first), "last": date.fromisoformat(last)},
     ).to_pylist()
@@ -86,7 +86,7 @@ def print_summary(warehouse: Warehouse, first: str, last: str, settings: Setting
     for r in rows:
         latency = ("n/a (text mode)" if r["e2e_latency_p50"] is None
                    else f"{r['e2e_latency_p50']:.2f}/{r['e2e_latency_p95']:.2f}")
-        print(f"{r['session_date']}  {r['sessions']:>8}  {r['hot_leads']:>3}  {r['warm_leads']:>4}  {r['cold_leads']:>4}"
+        print(f"{r['session_date']}  {r['sessions']:>8}  {r['hot_tier']:>3}  {r['warm_tier']:>4}  {r['cold_tier']:>4}"
               f"  {r['meeting_booked_rate']:>8.0%}  {latency:>15}  {', '.join(r['top_integrations'] or [])}", file=out)
     if settings.warehouse == "duckdb":
         print(f"\nWarehouse: {settings.duckdb_path}", file=out)

@@ -1,29 +1,30 @@
-"""Jobs: everything downstream of the raw table, the deterministic analysis core, and the cheap subset refreshed
-during the day."""
+"""Jobs: the whole day, a rule change's backfill, and the hot-lead fast path refreshed during the day."""
 
 import dagster as dg
 
-# The deterministic core, computed from the raw table alone: what a rule change backfills and what bench/ times.
-ANALYSIS_ASSETS = ["session_transcripts", "session_signals", "session_metrics", "lead_scores", "daily_kpis"]
-# The fast path adds: for today's partition llm_scores only scores heuristic-hot sessions, synchronously, and the
-# Slack alerts read lead_scores directly, so a hot call is alerted by the ingest sensor's run, not the next day's.
-CHEAP_ASSETS = [*ANALYSIS_ASSETS, "llm_scores", "slack_hot_lead_alerts"]
-
-analysis_job = dg.define_asset_job(
-    "analysis_job",
-    selection=dg.AssetSelection.keys(*ANALYSIS_ASSETS),
-    description="Transcripts, signals, metrics, heuristic scores and KPIs: re-run after a rule change.",
-)
+_RAW = dg.AssetSelection.keys("raw_sessions")
+# What a paid or outside effect touches: a rule change's backfill leaves these alone.
+_EFFECTS = dg.AssetSelection.groups("destinations") | dg.AssetSelection.keys("llm_scores")
 
 analytics_job = dg.define_asset_job(
     "analytics_job",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.keys("raw_sessions")
-    | dg.AssetSelection.checks_for_assets("raw_sessions"),
-    description="Transcripts, signals, metrics, scores, KPIs and the dbt marts for the selected partitions.",
+    selection=dg.AssetSelection.all() - _RAW | dg.AssetSelection.checks_for_assets("raw_sessions"),
+    description="Everything downstream of the raw table for the selected days: dbt staging, signals, heuristic and "
+                "LLM scores, the dbt marts, the destinations and the dashboard.",
 )
 
+rules_backfill_job = dg.define_asset_job(
+    "rules_backfill_job",
+    selection=dg.AssetSelection.all() - _RAW - _EFFECTS,
+    description="Re-derive the selected days after a rule change (dbt staging, signals, heuristic scores, dbt marts) "
+                "with no LLM request and nothing sent; what bench/ times.",
+)
+
+# The fast path: for today's partition llm_scores only asks about heuristic-hot sessions, synchronously, and the
+# Slack alert reads dbt's int_session_scores view over the fresh scores, so a hot call is alerted by the ingest
+# sensor's run, not the next day's.
 intraday_job = dg.define_asset_job(
     "intraday_job",
-    selection=dg.AssetSelection.keys(*CHEAP_ASSETS),
-    description="The Python/SQL assets without dbt: cheap enough to refresh today's partition every hour.",
+    selection=dg.AssetSelection.keys("slack_hot_lead_alerts").upstream() - _RAW,
+    description="The hot-lead alert and everything upstream of it: cheap enough to refresh today every hour.",
 )

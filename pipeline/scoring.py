@@ -4,8 +4,9 @@ Tier (the labelling rubric, applied in this order):
   cold  the caller says why they are not a lead (student project, personal one-off, wrong product, only wants to
         cancel, spam, wrong number, job seeker, prank: phrases in agent/vocabulary.yaml `not_a_fit`), or the
         call shows no business signal at all.
-  hot   a business buyer with a clear need (a use case, integration or competitor) and at least two of:
-        team_size >= 10, urgency high, decision maker, budget mentioned, meeting booked.
+  hot   a business buyer with a clear need (a use case, integration or competitor) whose points reach the hot
+        threshold (`VA_HOT_THRESHOLD`, 80 by default: a need plus at least two of team_size >= 10, urgency high,
+        decision maker, budget mentioned, meeting booked).
   warm  everything else.
 
 Score (0-100), additive points, each with a reason string:
@@ -16,9 +17,11 @@ Score (0-100), additive points, each with a reason string:
   +5   each integration, at most +10           "uses salesforce"
   +5   each competitor, at most +10            "evaluating docusign"
   +4   company known from participant metadata "company: Acme"
-A clear need plus two hot signals is 80 (HOT_THRESHOLD); a need plus one hot signal and every extra is 79, so
-the points and the tier agree on their own. The tier still bounds the score so the two never disagree: hot is
-80-100, warm 40-79, cold 0-39 (a cancelling team of twenty keeps its points as reasons but scores 39).
+A clear need plus two hot signals is 80; a need plus one hot signal and every extra is 79, so at the default
+threshold the points and the tier agree on their own. The tier bounds the score so the two never disagree: hot
+is threshold-100, warm 40-(threshold - 1), cold 0-39 (a cancelling team of twenty keeps its points as reasons but
+scores 39). The threshold is the one setting every hot flag derives from: these bands, the LLM rubric's tiers,
+dbt's `is_hot` (the `hot_threshold` var) and with it the Slack alerts and the marts.
 """
 
 from __future__ import annotations
@@ -26,13 +29,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from agent.settings import load_settings
 from agent.signals import Signals, Vocabulary, load_vocabulary
 
-HOT_THRESHOLD = 80
 WARM_FLOOR = 40
 HOT_TEAM_SIZE = 10
 NEED_POINTS, HOT_SIGNAL_POINTS, SMALL_TEAM_POINTS, TOOL_POINTS, TOOL_CAP, COMPANY_POINTS = 20, 30, 5, 5, 10, 4
-BANDS = {"hot": (HOT_THRESHOLD, 100), "warm": (WARM_FLOOR, HOT_THRESHOLD - 1), "cold": (0, WARM_FLOOR - 1)}
+
+
+def hot_threshold() -> int:
+    """The configured score from which a call is a hot lead (`VA_HOT_THRESHOLD`), between the warm floor and 100."""
+    value = load_settings().hot_lead_threshold
+    if not WARM_FLOOR < value <= 100:
+        raise ValueError(f"VA_HOT_THRESHOLD: expected a score in {WARM_FLOOR + 1}..100 (got {value})")
+    return value
+
+
+def tier_bands(threshold: int) -> dict[str, tuple[int, int]]:
+    """The score range of each tier."""
+    return {"hot": (threshold, 100), "warm": (WARM_FLOOR, threshold - 1), "cold": (0, WARM_FLOOR - 1)}
+
+
+def tier_for(score: int, threshold: int) -> str:
+    return "hot" if score >= threshold else "warm" if score >= WARM_FLOOR else "cold"
 
 
 @dataclass
@@ -54,9 +73,11 @@ def _hot_signals(signals: Signals, meeting_booked: bool) -> list[str]:
 
 
 def score_lead(signals: Signals, metadata: Mapping[str, Any] | None = None, tool_names: Sequence[str] = (),
-               vocab: Vocabulary | None = None) -> LeadScore:
-    """Score one call from its signals (not-a-fit reason included), the caller's metadata and its tool calls."""
+               vocab: Vocabulary | None = None, threshold: int | None = None) -> LeadScore:
+    """Score one call from its signals (not-a-fit reason included), the caller's metadata and its tool calls,
+    against `threshold` (the configured hot threshold when not given)."""
     vocab = vocab or load_vocabulary()
+    threshold = hot_threshold() if threshold is None else threshold
     meeting_booked = signals.meeting_booked or any(name in vocab.meeting_tools for name in tool_names)
     need = signals.use_cases or signals.integrations or signals.competitors
     hot = _hot_signals(signals, meeting_booked)
@@ -85,6 +106,6 @@ def score_lead(signals: Signals, metadata: Mapping[str, Any] | None = None, tool
         tier = "cold"
         reasons.insert(0, "no business need stated")
     else:
-        tier = "hot" if need and len(hot) >= 2 else "warm"
-    low, high = BANDS[tier]
+        tier = "hot" if need and points >= threshold else "warm"
+    low, high = tier_bands(threshold)[tier]
     return LeadScore(score=max(low, min(high, points)), tier=tier, reasons=reasons)

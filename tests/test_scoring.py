@@ -7,7 +7,9 @@ import itertools
 import pytest
 
 from agent.signals import Signals, extract_signals
-from pipeline.scoring import HOT_THRESHOLD, score_lead
+from pipeline.scoring import score_lead
+
+HOT_THRESHOLD = 80  # the default VA_HOT_THRESHOLD
 
 
 def test_business_need_with_two_hot_signals_is_hot():

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 import httpx
 
 from pipeline.destinations.common import (
-    backoff_seconds, ensure_destination_tables, lead_external_id, retry_after_seconds, upsert, utcnow, write_outbox,
+    backoff_seconds, ensure_destination_tables, retry_after_seconds, upsert, utcnow, write_outbox,
 )
 from pipeline.destinations.tables import AMPLITUDE_SENT
 from pipeline.warehouse import Warehouse
@@ -62,7 +62,7 @@ def pending_sql(wh: Warehouse) -> str:
     d = wh.dialect
     columns = ", ".join(f"f.{c}" for c in PROPERTIES)
     return f"""
-SELECT f.session_id, f.session_date, f.ended_at, f.participant_email, f.participant_company, {columns}
+SELECT f.session_id, f.session_date, f.ended_at, f.lead_external_id, {columns}
 FROM {d.table('fct_sessions')} AS f
 LEFT JOIN {d.table(AMPLITUDE_SENT.name)} AS s ON s.session_id = f.session_id
 WHERE f.session_date BETWEEN {d.param('first_day')} AND {d.param('last_day')} AND s.session_id IS NULL
@@ -81,7 +81,7 @@ def session_event(row: dict) -> dict[str, Any]:
     ended = row["ended_at"]
     if ended.tzinfo is None:
         ended = ended.replace(tzinfo=timezone.utc)
-    user_id = lead_external_id(row.get("participant_email"), row.get("participant_company"))
+    user_id = row.get("lead_external_id")
     event = {
         "event_type": EVENT_TYPE,
         "insert_id": row["session_id"],

@@ -40,14 +40,6 @@ def row_hash(value: Any) -> str:
     return hashlib.sha256(stable_json(value).encode()).hexdigest()
 
 
-def lead_external_id(email: str | None, company: str | None) -> str | None:
-    """The same External ID as dbt's sync_salesforce_leads: md5 of the lowercased email, else of 'company:' +
-    the lowercased company."""
-    email, company = (email or "").strip(), (company or "").strip()
-    key = email.lower() if email else (f"company:{company.lower()}" if company else None)
-    return hashlib.md5(key.encode()).hexdigest() if key else None
-
-
 def merge_statements(wh: Warehouse, table: Table, keys: Sequence[str], staged_name: str,
                      update: bool = True) -> list[str]:
     """MERGE the staged rows into `table` on `keys`: insert new keys, and (if `update`) overwrite existing ones."""

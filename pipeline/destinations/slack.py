@@ -1,4 +1,4 @@
-"""Hot-lead alerts to Slack: one Block Kit message per session scoring at or above the threshold.
+"""Hot-lead alerts to Slack: one Block Kit message per hot session (dbt's `is_hot`: the score reaches the threshold).
 
 - Exactly once per session: a session is alerted only if it is not in `alerts_sent`, and it is recorded there
   right after Slack accepts it (one row per message), so re-running a partition sends nothing new. The only
@@ -6,9 +6,10 @@
   key); a failed post is never recorded, so it is retried on the next run.
 - What sales needs and nothing more: company, score, tier, top reasons, next step and (if configured) a CRM
   link. No email, no transcript.
-- Reads the Python tables (`lead_scores`, `llm_scores`, `session_signals`, `raw_sessions`), not the dbt marts, so
-  it can run in the intraday/ingest-sensor job: the fast path alerts within a minute of landing. The score is the
-  one every mart uses (the LLM's where `llm_scores` has one, else the heuristic), so Slack and the dashboard agree.
+- Reads dbt's `int_session_scores` (the one chosen score per call, its hot flag and next step) and
+  `stg_sessions` (company and the lead's External ID): views over the Python tables, so it can run in the
+  intraday/ingest-sensor job (the fast path alerts within a minute of landing) and still judge a call exactly as
+  the marts and the dashboard do.
 - Without a webhook URL it is a dry run: the messages go to `destination_outbox`.
 """
 
@@ -23,14 +24,13 @@ from typing import Any, Callable, Sequence
 import httpx
 
 from pipeline.destinations.common import (
-    backoff_seconds, ensure_destination_tables, lead_external_id, retry_after_seconds, upsert, utcnow, write_outbox,
+    backoff_seconds, ensure_destination_tables, retry_after_seconds, upsert, utcnow, write_outbox,
 )
 from pipeline.destinations.tables import ALERTS_SENT
 from pipeline.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 80
 TOP_REASONS = 3
 MAX_ATTEMPTS = 4
 
@@ -38,7 +38,6 @@ MAX_ATTEMPTS = 4
 @dataclass(frozen=True)
 class SlackConfig:
     webhook_url: str = field(default="", repr=False)
-    threshold: int = DEFAULT_THRESHOLD
     crm_url_template: str = ""  # e.g. https://acme.lightning.force.com/lightning/r/Lead/{external_id}/view
     timeout_s: float = 10.0
     backoff_base_s: float = 1.0
@@ -61,23 +60,13 @@ class AlertResult:
 def hot_sessions_sql(wh: Warehouse) -> str:
     d = wh.dialect
     return f"""
-SELECT l.session_id, l.session_date, COALESCE(s.lead_score, l.lead_score) AS lead_score,
-       COALESCE(s.lead_tier, l.lead_tier) AS lead_tier, COALESCE(s.reasons, l.reasons) AS reasons,
-       r.participant_company AS company, r.participant_email AS email,
-       COALESCE(g.meeting_booked, FALSE) AS meeting_booked
-FROM {d.table('lead_scores')} AS l
-JOIN {d.table('raw_sessions')} AS r ON r.session_id = l.session_id AND r.session_date = l.session_date
-LEFT JOIN {d.table('llm_scores')} AS s ON s.session_id = l.session_id AND s.session_date = l.session_date
-LEFT JOIN {d.table('session_signals')} AS g ON g.session_id = l.session_id AND g.session_date = l.session_date
-LEFT JOIN {d.table(ALERTS_SENT.name)} AS a ON a.session_id = l.session_id
-WHERE l.session_date BETWEEN {d.param('first_day')} AND {d.param('last_day')}
-  AND COALESCE(s.lead_score, l.lead_score) >= {d.param('threshold')} AND a.session_id IS NULL
-ORDER BY l.session_date, l.session_id"""
-
-
-def next_step(row: dict) -> str:
-    """The same rule as dbt's int_session_facts (until the LLM's next step is available)."""
-    return "Prepare for the booked meeting" if row.get("meeting_booked") else "Call back within one business day"
+SELECT c.session_id, c.session_date, c.lead_score, c.lead_tier, c.reasons, c.next_step,
+       s.participant_company AS company, s.lead_external_id
+FROM {d.table('int_session_scores')} AS c
+JOIN {d.table('stg_sessions')} AS s ON s.session_id = c.session_id AND s.session_date = c.session_date
+LEFT JOIN {d.table(ALERTS_SENT.name)} AS a ON a.session_id = c.session_id
+WHERE c.session_date BETWEEN {d.param('first_day')} AND {d.param('last_day')} AND c.is_hot AND a.session_id IS NULL
+ORDER BY c.session_date, c.session_id"""
 
 
 def _escape(text: str) -> str:
@@ -92,7 +81,7 @@ def alert_message(row: dict, config: SlackConfig) -> dict[str, Any]:
     fields = [
         {"type": "mrkdwn", "text": f"*Score*\n{int(row['lead_score'])}/100"},
         {"type": "mrkdwn", "text": f"*Tier*\n{_escape(row.get('lead_tier') or '-')}"},
-        {"type": "mrkdwn", "text": f"*Next step*\n{_escape(next_step(row))}"},
+        {"type": "mrkdwn", "text": f"*Next step*\n{_escape(row.get('next_step') or '-')}"},
         {"type": "mrkdwn", "text": f"*Session*\n`{_escape(row['session_id'])}`"},
     ]
     blocks: list[dict[str, Any]] = [
@@ -101,9 +90,8 @@ def alert_message(row: dict, config: SlackConfig) -> dict[str, Any]:
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Top reasons*\n" + (
             "\n".join(f"• {_escape(r)}" for r in reasons) or "—")}},
     ]
-    external_id = lead_external_id(row.get("email"), row.get("company"))
-    if config.crm_url_template and external_id:
-        url = config.crm_url_template.format(external_id=external_id, session_id=row["session_id"])
+    if config.crm_url_template and row.get("lead_external_id"):
+        url = config.crm_url_template.format(external_id=row["lead_external_id"], session_id=row["session_id"])
         blocks.append({"type": "actions", "elements": [
             {"type": "button", "text": {"type": "plain_text", "text": "Open in CRM"}, "url": url}]})
     return {"text": f"Hot lead: {company} scored {int(row['lead_score'])} ({row.get('lead_tier')})", "blocks": blocks}
@@ -140,8 +128,7 @@ def send_hot_lead_alerts(wh: Warehouse, days: Sequence[date], config: SlackConfi
     result = AlertResult(dry_run=not config.webhook_url)
     if not days:
         return result
-    rows = wh.query(hot_sessions_sql(wh), {"first_day": min(days), "last_day": max(days),
-                                           "threshold": int(config.threshold)}).to_pylist()
+    rows = wh.query(hot_sessions_sql(wh), {"first_day": min(days), "last_day": max(days)}).to_pylist()
     wanted = set(days)
     rows = [r for r in rows if r["session_date"] in wanted]
     result.hot = len(rows)

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
-from pipeline import queries
 from pipeline.llm import store
 from pipeline.llm.batch import submit_batches
 from pipeline.llm.client import LLMClient
@@ -54,7 +53,10 @@ def load_sessions(warehouse: Warehouse, day: date) -> list[Session]:
     heuristic = warehouse.query(f"SELECT session_id, lead_score, lead_tier, reasons FROM {d.table('lead_scores')} "
                                 f"WHERE session_date = {d.param('day')} ORDER BY session_id", params).to_pylist()
     turns = defaultdict(list)
-    for row in warehouse.query(queries.turn_texts(d), params).to_pylist():
+    turn_rows = warehouse.query(f"SELECT session_id, role, text FROM {d.table('stg_session_turns')} "
+                                f"WHERE session_date = {d.param('day')} AND role IN ('user', 'assistant') "
+                                f"ORDER BY session_id, turn_index", params)
+    for row in turn_rows.to_pylist():
         if row["text"]:
             turns[row["session_id"]].append((row["role"], redact(row["text"])))
     sessions = []

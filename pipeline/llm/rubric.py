@@ -12,7 +12,7 @@ Points (0-100):
   budget     20 met, 10 partial
   authority  20 met, 10 partial
   timeline   20 met, 10 partial
-Tier: hot >= 80 (HOT_THRESHOLD, shared with the heuristic scorer), warm >= 40, cold below. A need met plus two
+Tier: hot from the hot threshold up (`VA_HOT_THRESHOLD`, 80 by default, shared with the heuristic scorer), warm >= 40, cold below. A need met plus two
 other criteria met is hot; a need that is evidenced as not met (wrong number, school project, cancelling) caps
 the score at 39 (cold) whatever else was said.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from pipeline.llm.schema import Analysis
-from pipeline.scoring import HOT_THRESHOLD, WARM_FLOOR
+from pipeline.scoring import WARM_FLOOR, hot_threshold, tier_for
 
 WEIGHTS = {"need": 40, "budget": 20, "authority": 20, "timeline": 20}
 PARTIAL = 0.5
@@ -55,10 +55,6 @@ def evidence_ok(evidence: str, caller_lines: Sequence[str]) -> bool:
     return any(quote in _norm(line) and not INSTRUCTION_LIKE.search(line) for line in caller_lines)
 
 
-def tier_for(score: int) -> str:
-    return "hot" if score >= HOT_THRESHOLD else "warm" if score >= WARM_FLOOR else "cold"
-
-
 def score_analysis(analysis: Analysis, caller_lines: Sequence[str]) -> RubricScore:
     points, reasons, statuses = 0.0, [], {}
     for name in CRITERIA:
@@ -75,9 +71,10 @@ def score_analysis(analysis: Analysis, caller_lines: Sequence[str]) -> RubricSco
     if statuses["need"][0] == "not_met":
         score = min(score, WARM_FLOOR - 1)
         reasons.insert(0, f"not a fit: \"{statuses['need'][1]}\"")
-    return RubricScore(score=score, tier=tier_for(score), reasons=reasons, statuses=statuses)
+    return RubricScore(score=score, tier=tier_for(score, hot_threshold()), reasons=reasons, statuses=statuses)
 
 
 def in_band(score: int, band: int) -> bool:
     """Scores near the hot threshold, where the tier (and the sales alert) depends on a close call."""
-    return HOT_THRESHOLD - band <= score < HOT_THRESHOLD + band
+    threshold = hot_threshold()
+    return threshold - band <= score < threshold + band

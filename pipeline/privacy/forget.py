@@ -3,7 +3,7 @@
 Sessions are found by the participant email or by the email anywhere in the raw payload (a caller who spelled
 it out in the transcript), and in `fct_sessions` too (its raw rows may be gone by retention). The whole session
 is deleted, never redacted in place: less to get wrong. Rejected messages match on their raw body.
-Kept, because they hold no personal data: `daily_kpis`, the `agg_*` marts (counts per day) and `llm_batches`.
+Kept, because they hold no personal data: the `agg_*` marts (counts per day) and `llm_batches`.
 The per-lead marts (`dim_leads`, `sync_salesforce_leads`) lose the lead's rows now and are rebuilt whole from
 the cleaned sources on the next dbt run. Raw rows go last, so a crash mid-way is finished by running it again.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from pipeline.destinations.common import lead_external_id
 from pipeline.privacy.sql import Where, delete_rows
 from pipeline.warehouse import Warehouse
 from pipeline.warehouse.registry import ALL_TABLES
@@ -22,7 +21,10 @@ from pipeline.warehouse.tables import RAW_SESSIONS
 log = logging.getLogger(__name__)
 
 SESSION_TABLES = [t.name for t in ALL_TABLES if "session_id" in t.column_names and t is not RAW_SESSIONS]
-SESSION_MARTS = {"fct_sessions": ("session_id",), "hot_leads": ("session_id",),
+# dbt's tables keyed by session (their rows are deleted here; the next dbt run rebuilds nothing of them).
+SESSION_MARTS = {"stg_session_turns": ("session_id",), "stg_session_tool_calls": ("session_id",),
+                 "stg_session_usage": ("session_id",), "int_session_metrics": ("session_id",),
+                 "fct_sessions": ("session_id",), "hot_leads": ("session_id",),
                  "dim_leads": ("latest_session_id", "best_session_id"), "sync_salesforce_leads": ("latest_session_id",)}
 HASH_SOURCES = ("llm_scores", "llm_failures", "llm_batch_items")
 
@@ -62,11 +64,24 @@ def _hashes(wh: Warehouse, ids: list[str], tables: set[str]) -> set[str]:
     return {h for h in hashes if h}
 
 
+def _external_ids(wh: Warehouse, lead_keys: list[str], ids: list[str], tables: set[str]) -> set[str]:
+    """The subject's Salesforce External IDs, as dbt defined them (stg_sessions) and the marts kept them."""
+    found: set[str] = set()
+    for table, column in (("fct_sessions", "lead_external_id"), ("dim_leads", "external_id")):
+        where = Where(wh).any_of("lead_key", lead_keys)
+        if table == "fct_sessions":
+            where.any_of("session_id", ids)
+        if table in tables and where.clauses:
+            found |= set(wh.query(f"SELECT {column} FROM {wh.dialect.table(table)} WHERE {where.sql}",
+                                  where.params).column(column).to_pylist())
+    return {e for e in found if e}
+
+
 def _plan(wh: Warehouse, subject: Subject, ids: list[str], tables: set[str]) -> dict[str, Where]:
     """One `Where` per table (a table matched several ways ORs them), in deletion order, raw rows last."""
     email = subject.email.strip().lower()
     lead_keys = [email] if email else []
-    external_ids = [lead_external_id(email, None)] if email else []
+    external_ids = sorted(_external_ids(wh, lead_keys, ids, tables))
     needles = [*lead_keys, *ids]
     plan: dict[str, Where] = {}
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # (table, the date or timestamp column that ages it), in deletion order.
 RETAINED_TEXT = (
-    ("session_transcripts", "session_date"), ("llm_scores", "session_date"), ("llm_failures", "session_date"),
+    ("stg_session_turns", "session_date"), ("llm_scores", "session_date"), ("llm_failures", "session_date"),
     ("llm_batch_items", "session_date"), ("llm_cache", "created_at"), ("destination_outbox", "written_at"),
     ("raw_sessions_rejected", "received_date"), ("raw_landings", "landed_at"), ("raw_sessions", "session_date"),
 )

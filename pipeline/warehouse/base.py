@@ -84,6 +84,15 @@ class Warehouse(ABC):
                              {"rows": rows})
         return rows.num_rows
 
+    def replace_table(self, table_name: str, rows: pa.Table) -> int:
+        """Replace every row of an unpartitioned `table_name` with rows computed in Python, in one transaction."""
+        table = TABLES[table_name]
+        columns = ", ".join(table.column_names)
+        self.run_transaction([f"DELETE FROM {self.dialect.table(table.name)} WHERE TRUE",
+                              f"INSERT INTO {self.dialect.table(table.name)} ({columns}) {self._select_staged(table, 'rows')}"],
+                             staged={"rows": rows})
+        return rows.num_rows
+
     def staged_table(self, name: str) -> str:
         """How statements refer to the Arrow table passed to `run_transaction` as `staged[name]`."""
         return f"staged_{name}"

@@ -1,7 +1,9 @@
 """Every warehouse table, declared once in neutral types; each dialect maps the types to its own names.
 
-All analysis tables are partitioned by `session_date` (the UTC date of `ended_at`), so replacing a day is one
-DELETE plus one INSERT in a transaction on either backend.
+These are the tables Python writes (ingestion, the signal rules, the scorers, the destinations' bookkeeping);
+the set-based ones (turns, metrics, aggregates, marts) are dbt models. The analysis tables are partitioned by
+`session_date` (the UTC date of `ended_at`), so replacing a day is one DELETE plus one INSERT in a transaction on
+either backend.
 """
 
 from __future__ import annotations
@@ -51,38 +53,12 @@ RAW_SESSIONS_REJECTED = Table(
     partition_column="received_date",
 )
 
-SESSION_TRANSCRIPTS = Table(
-    "session_transcripts",
-    (
-        ("session_id", "string"), ("session_date", "date"), ("turn_index", "int"), ("item_id", "string"),
-        ("role", "string"), ("text", "string"), ("created_at", "timestamp"), ("interrupted", "bool"),
-        ("e2e_latency", "float"), ("llm_node_ttft", "float"), ("tts_node_ttfb", "float"),
-        ("end_of_turn_delay", "float"), ("transcription_delay", "float"),
-    ),
-    cluster_by=("session_id",),
-)
-
 SESSION_SIGNALS = Table(
     "session_signals",
     (
         ("session_id", "string"), ("session_date", "date"), ("team_size", "int"), ("integrations", "string[]"),
         ("competitors", "string[]"), ("urgency", "string"), ("use_cases", "string[]"), ("decision_maker", "bool"),
         ("budget_mentioned", "bool"), ("meeting_booked", "bool"), ("not_a_fit", "string"),
-    ),
-    cluster_by=("session_id",),
-)
-
-SESSION_METRICS = Table(
-    "session_metrics",
-    (
-        ("session_id", "string"), ("session_date", "date"), ("duration_s", "float"), ("turns", "int"),
-        ("user_turns", "int"), ("interruptions", "int"),
-        ("e2e_latency_p50", "float"), ("e2e_latency_p95", "float"), ("e2e_latency_max", "float"),
-        ("llm_ttft_p50", "float"), ("llm_ttft_p95", "float"), ("end_of_turn_delay_p95", "float"),
-        ("latency_outliers", "int"), ("tool_calls", "int"), ("tool_errors", "int"),
-        ("llm_input_tokens", "int"), ("llm_cached_input_tokens", "int"), ("llm_output_tokens", "int"),
-        ("stt_audio_seconds", "float"), ("tts_characters", "int"), ("voice_cost_usd", "float"),
-        ("unpriced_usage", "string[]"),
     ),
     cluster_by=("session_id",),
 )
@@ -96,15 +72,12 @@ LEAD_SCORES = Table(
     cluster_by=("session_id",),
 )
 
-DAILY_KPIS = Table(
-    "daily_kpis",
-    (
-        ("session_date", "date"), ("sessions", "int"), ("median_duration_s", "float"), ("hot_leads", "int"),
-        ("warm_leads", "int"), ("cold_leads", "int"), ("meeting_booked_rate", "float"),
-        ("e2e_latency_p50", "float"), ("e2e_latency_p95", "float"), ("voice_cost_usd", "float"),
-        ("llm_cost_usd", "float"), ("cost_per_call_usd", "float"), ("top_integrations", "string[]"), ("top_competitors", "string[]"),
-    ),
+# The price table as per-unit costs (assets/prices.py): a few dozen rows, replaced whole.
+UNIT_PRICES = Table(
+    "unit_prices",
+    (("kind", "string"), ("provider", "string"), ("model", "string"), ("input", "float"), ("cached_input", "float"),
+     ("output", "float"), ("audio_seconds", "float"), ("characters", "float")),
+    partition_column=None,
 )
 
-CORE_TABLES = (RAW_SESSIONS, RAW_LANDINGS, RAW_SESSIONS_REJECTED, SESSION_TRANSCRIPTS, SESSION_SIGNALS, SESSION_METRICS, LEAD_SCORES,
-               DAILY_KPIS)
+CORE_TABLES = (RAW_SESSIONS, RAW_LANDINGS, RAW_SESSIONS_REJECTED, SESSION_SIGNALS, LEAD_SCORES, UNIT_PRICES)

@@ -1,11 +1,11 @@
--- Every call with its signals, score, latency and cost, plus the derived columns the marts share:
--- the lead key (lowercased email, else company), the hot flag and the suggested next step.
+-- Every call with its lead (stg_sessions), signals, chosen score (hot flag and next step included), latency
+-- and cost.
 with sessions as (
     select * from {{ ref('stg_sessions') }}
 ), signals as (
     select * from {{ ref('stg_session_signals') }}
 ), metrics as (
-    select * from {{ ref('stg_session_metrics') }}
+    select * from {{ ref('int_session_metrics') }}
 ), scores as (
     select * from {{ ref('int_session_scores') }}
 )
@@ -18,14 +18,9 @@ select
     s.agent_version,
     s.participant_email,
     s.participant_company,
-    case
-        when s.participant_email is not null then lower(s.participant_email)
-        when s.participant_company is not null then concat('company:', lower(s.participant_company))
-    end as lead_key,
-    case
-        when s.participant_email is not null then 'email'
-        when s.participant_company is not null then 'company'
-    end as lead_key_type,
+    s.lead_key,
+    s.lead_key_type,
+    s.lead_external_id,
     coalesce(m.duration_s, {{ dbt.datediff('s.started_at', 's.ended_at', 'second') }}) as duration_s,
     m.turns,
     m.user_turns,
@@ -42,16 +37,8 @@ select
     sc.lead_tier,
     sc.reasons,
     sc.scorer,
-    coalesce(sc.lead_score >= {{ va_hot_threshold() }}, false) as is_hot,
-    coalesce(
-        sc.llm_next_step,
-        case
-            when g.meeting_booked then 'Prepare for the booked meeting'
-            when sc.lead_score >= {{ va_hot_threshold() }} then 'Call back within one business day'
-            when sc.lead_tier = 'warm' then 'Add to the nurture sequence'
-            else 'No follow-up needed'
-        end
-    ) as next_step,
+    coalesce(sc.is_hot, false) as is_hot,
+    sc.next_step,
     m.e2e_latency_p50,
     m.e2e_latency_p95,
     m.e2e_latency_max,

@@ -1,6 +1,6 @@
 -- Cost per day: voice (STT + LLM + TTS from the price table) plus LLM scoring, per call, per minute, per hot
 -- lead and per booked meeting, with the usage behind it.
-{{ config(**va_incremental('session_date')) }}
+{{ config(**va_incremental()) }}
 
 select
     session_date,

@@ -1,25 +1,33 @@
--- Latency per day: the turn-level p50/p95 (from the Python KPI asset, which sees every turn), the per-call
--- spread, slow calls and the outliers dropped from the percentiles.
-{{ config(**va_incremental('session_date')) }}
+-- Latency per day: the turn-level p50/p95 (agg_daily_kpis computes them from every reply of the day), the
+-- per-call spread, slow calls and the outliers dropped from the percentiles.
+{{ config(**va_incremental()) }}
 
 with calls as (
     select * from {{ ref('fct_sessions') }} where {{ va_in_window() }}
+), call_percentiles as (
+    select
+        *,
+        {{ va_percentile_over('e2e_latency_p50', 0.5, 'session_date') }} as median_e2e_p50,
+        {{ va_percentile_over('e2e_latency_p95', 0.95, 'session_date') }} as p95_e2e_p95,
+        {{ va_percentile_over('llm_ttft_p50', 0.5, 'session_date') }} as median_ttft_p50,
+        {{ va_percentile_over('end_of_turn_delay_p95', 0.5, 'session_date') }} as median_end_of_turn_p95
+    from calls
 ), days as (
     select
         session_date,
         count(*) as sessions,
-        round({{ va_percentile('e2e_latency_p50', 0.5) }}, 4) as median_call_e2e_p50,
-        round({{ va_percentile('e2e_latency_p95', 0.95) }}, 4) as p95_call_e2e_p95,
+        round(max(median_e2e_p50), 4) as median_call_e2e_p50,
+        round(max(p95_e2e_p95), 4) as p95_call_e2e_p95,
         round(max(e2e_latency_max), 4) as max_e2e_latency,
-        round({{ va_percentile('llm_ttft_p50', 0.5) }}, 4) as median_call_llm_ttft_p50,
-        round({{ va_percentile('end_of_turn_delay_p95', 0.5) }}, 4) as median_call_end_of_turn_p95,
+        round(max(median_ttft_p50), 4) as median_call_llm_ttft_p50,
+        round(max(median_end_of_turn_p95), 4) as median_call_end_of_turn_p95,
         {{ va_count_if('e2e_latency_p95 > ' ~ var('slow_call_p95_s', 2.0)) }} as slow_calls,
         round(avg(case when e2e_latency_p95 > {{ var('slow_call_p95_s', 2.0) }} then 1.0 else 0.0 end), 6) as slow_call_rate,
         {{ va_sum_int('latency_outliers') }} as latency_outliers,
         round(sum(coalesce(interruptions, 0)) / count(*), 4) as interruptions_per_call
-    from calls
+    from call_percentiles
     group by session_date
 )
 select d.*, k.e2e_latency_p50, k.e2e_latency_p95
 from days as d
-left join {{ ref('stg_daily_kpis') }} as k on k.session_date = d.session_date
+left join {{ ref('agg_daily_kpis') }} as k on k.session_date = d.session_date

@@ -24,6 +24,7 @@ with calls as (
 )
 select
     t.lead_key,
+    latest.lead_external_id as external_id,
     latest.lead_key_type,
     latest.participant_email as email,
     coalesce(latest.participant_company, best.participant_company) as company,

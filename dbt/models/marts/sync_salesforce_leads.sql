@@ -1,10 +1,10 @@
--- Exactly the rows and columns the Salesforce sync pushes: one per lead, keyed by a deterministic External ID
--- (hex MD5 of the lead key: the lowercased email, else 'company:' + the lowercased company). Columns are named
+-- Exactly the rows and columns the Salesforce sync pushes: one per lead, keyed by its deterministic External ID
+-- (stg_sessions defines it: hex MD5 of the lead key). Columns are named
 -- after the Lead fields they fill; pipeline/destinations/salesforce.py maps them to API names.
 {{ config(materialized='table') }}
 
 select
-    {{ va_md5_hex('lead_key') }} as external_id,
+    external_id,
     lead_key,
     email,
     coalesce(company, '[not provided]') as company,
