@@ -82,3 +82,16 @@ def land_generated(warehouse, count: int, days: int = 1, seed: int = 7, end: dat
     payloads = list(generate_sessions(count, days, seed, end))
     land_payloads(warehouse, payloads)
     return payloads
+
+
+def materialize_assets(resource, selection: list[str], partition_key: str | None = None):
+    """Materialize `selection` (asset keys, dbt models included) through the real definitions, with `resource` as
+    the warehouse and the real dbt resource; asserts the run succeeded."""
+    import dagster as dg
+    from pipeline.definitions import defs
+
+    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
+    result = dg.materialize(assets, selection=dg.AssetSelection.keys(*selection), partition_key=partition_key,
+                            resources={"warehouse": resource, "dbt": defs.resources["dbt"]})
+    assert result.success
+    return result

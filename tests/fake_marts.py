@@ -1,6 +1,7 @@
-"""Build a DuckDB warehouse with the marts, the way production does: land generated sessions, materialize the
-Python assets per day through the real job, then `dbt build` over the window (its own target path, so the
-manifest Dagster loads from dbt/target is left alone)."""
+"""Build a DuckDB warehouse with the marts in the order production does: land generated sessions, `dbt build` the
+payload staging models, materialize the Python analysis per day through the real assets, then `dbt build` the
+whole project over the window (its own target path, so the manifest Dagster loads from dbt/target is left alone).
+"""
 
 from __future__ import annotations
 
@@ -36,26 +37,36 @@ def dbt_vars(first: date, last: date) -> str:
 
 
 def materialize_python_assets(duckdb_path: Path, days: list[date]) -> None:
-    from pipeline.definitions import defs
+    """The price table and, per day, the signals and the heuristic scores, through the real asset definitions
+    (`llm_scores` stays empty: the marts then judge every call by its heuristic score)."""
+    import dagster as dg
+
+    from assets.prices import unit_prices
+    from assets.scores import lead_scores
+    from assets.signals import session_signals
     from pipeline.resources import WarehouseResource
 
-    # The analysis assets only: the destination assets are what the tests exercise, on a clean outbox.
-    job = defs.resolve_job_def("analysis_job")
+    resources = {"warehouse": WarehouseResource(duckdb_path=str(duckdb_path))}
+    assert dg.materialize([unit_prices], resources=resources).success
     for day in days:
-        result = job.execute_in_process(partition_key=day.isoformat(),
-                                        resources={"warehouse": WarehouseResource(duckdb_path=str(duckdb_path))})
+        result = dg.materialize([session_signals, lead_scores], partition_key=day.isoformat(),
+                                resources=resources)
         assert result.success, day
 
 
 def build_marts(duckdb_path: Path, work_dir: Path, sessions: int = 150, days: int = 3, seed: int = 11,
                 end: date = DAY) -> tuple[list[dict], subprocess.CompletedProcess]:
-    """Land, materialize and `dbt build`; returns the landed payloads and the dbt process."""
+    """Land, build the payload models, materialize the analysis and `dbt build` everything; returns the landed
+    payloads and the last dbt process."""
     warehouse = DuckDBWarehouse(duckdb_path)
     warehouse.ensure_tables()
     payloads = land_generated(warehouse, sessions, days=days, seed=seed, end=end)
     all_days = [end - timedelta(days=offset) for offset in reversed(range(days))]
+    window = dbt_vars(all_days[0], all_days[-1])
+    staged = run_dbt(["build", "--select", "tag:payload", "--vars", window], duckdb_path, work_dir / "payload")
+    assert staged.returncode == 0, staged.stdout[-4000:]
     materialize_python_assets(duckdb_path, all_days)
-    process = run_dbt(["build", "--vars", dbt_vars(all_days[0], all_days[-1])], duckdb_path, work_dir)
+    process = run_dbt(["build", "--vars", window], duckdb_path, work_dir)
     return payloads, process
 
 

@@ -7,9 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import DAY
+from conftest import DAY, materialize_assets
 from pipeline.cost import item_cost, load_prices, unit_costs, usage_cost
-from pipeline.definitions import defs
 from pipeline.generator import generate_sessions
 from pipeline.landing import land_batch, messages_from_payloads
 from pipeline.resources import WarehouseResource
@@ -58,10 +57,11 @@ def test_the_metrics_asset_charges_what_the_pure_function_charges(warehouse, req
         resource = WarehouseResource(backend="bigquery", gcp_project="test-project",
                                      bigquery_endpoint=request.getfixturevalue("bigquery_endpoint"),
                                      bigquery_dataset=warehouse.dataset_id.split(".")[1])
-    job = defs.resolve_job_def("analysis_job")
-    assert job.execute_in_process(partition_key=DAY.isoformat(), resources={"warehouse": resource}).success
+    materialize_assets(resource, ["unit_prices"])
+    materialize_assets(resource, ["stg_session_turns", "stg_session_tool_calls", "stg_session_usage",
+                                  "int_session_metrics"], DAY.isoformat())
     rows = warehouse.query(f"SELECT session_id, voice_cost_usd, unpriced_usage "
-                           f"FROM {warehouse.dialect.table('session_metrics')}").to_pylist()
+                           f"FROM {warehouse.dialect.table('int_session_metrics')}").to_pylist()
     assert {r["session_id"]: r["voice_cost_usd"] for r in rows} == {
         p["session_id"]: usage_cost(p["usage"], PRICES).usd for p in payloads}
     assert {r["session_id"]: list(r["unpriced_usage"] or []) for r in rows if r["unpriced_usage"]} == {

@@ -1,13 +1,13 @@
-"""The signal rules' per-session inputs on both backends: the caller's texts in turn order and only the tool calls
-that succeeded, in call order (the filter sits inside the aggregate, see `Dialect.ordered_list`)."""
+"""The signal rules' per-session inputs (dbt's int_session_inputs) on both backends: the caller's texts in turn
+order and only the tool calls that succeeded, in call order."""
 
 from __future__ import annotations
 
-from conftest import DAY, land_payloads
+from conftest import DAY, land_payloads, materialize_assets
 
-from pipeline import queries
+from assets.signals import day_inputs
 from pipeline.generator import generate_sessions
-from pipeline.session_inputs import load_day_inputs
+from pipeline.resources import WarehouseResource
 
 
 def _call(payload: dict, name: str, is_error: bool) -> dict:
@@ -15,20 +15,29 @@ def _call(payload: dict, name: str, is_error: bool) -> dict:
             "called_at": payload["started_at"], "duration_ms": 120.0}
 
 
-def test_inputs_keep_the_successful_tool_calls_in_call_order(warehouse):
+def _resource(warehouse, request) -> WarehouseResource:
+    if request.node.callspec.params["warehouse"] == "duckdb":
+        return WarehouseResource(duckdb_path=str(warehouse.path))
+    return WarehouseResource(backend="bigquery", gcp_project="test-project",
+                             bigquery_endpoint=request.getfixturevalue("bigquery_endpoint"),
+                             bigquery_dataset=warehouse.dataset_id.split(".")[1])
+
+
+def test_inputs_keep_the_successful_tool_calls_in_call_order(warehouse, request):
     mixed, failed_only, without = list(generate_sessions(3, seed=21, end=DAY))
     mixed["tool_calls"] = [_call(mixed, "book_sales_meeting", True), _call(mixed, "unleash_search_knowledge", False),
                            _call(mixed, "book_sales_meeting", False)]
     failed_only["tool_calls"] = [_call(failed_only, "book_sales_meeting", True)]
     without["tool_calls"] = []
     land_payloads(warehouse, [mixed, failed_only, without])
-    warehouse.replace_partition_from_query("session_transcripts", DAY, queries.transcripts(warehouse.dialect))
+    materialize_assets(_resource(warehouse, request), ["stg_session_turns", "stg_session_tool_calls",
+                                                      "int_session_inputs"], DAY.isoformat())
 
-    inputs = {s.session_id: s for s in load_day_inputs(warehouse, DAY)}
+    inputs = {session_id: (user or [], tools or []) for session_id, user, _, tools in day_inputs(warehouse, DAY)}
 
-    assert inputs[mixed["session_id"]].tool_names == ["unleash_search_knowledge", "book_sales_meeting"]
-    assert inputs[failed_only["session_id"]].tool_names == []
-    assert inputs[without["session_id"]].tool_names == []
+    assert inputs[mixed["session_id"]][1] == ["unleash_search_knowledge", "book_sales_meeting"]
+    assert inputs[failed_only["session_id"]][1] == []
+    assert inputs[without["session_id"]][1] == []
     for payload in (mixed, failed_only, without):
-        assert inputs[payload["session_id"]].user_texts == [
+        assert inputs[payload["session_id"]][0] == [
             t["text"] for t in payload["transcript"] if t["role"] == "user" and t["text"]]

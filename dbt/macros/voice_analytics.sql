@@ -215,3 +215,14 @@
 {% macro bigquery__va_empty_string_list() -%}
   array<string>[]
 {%- endmacro %}
+
+{#- A 64-bit float on both engines (dbt.type_float() is DuckDB's 32-bit FLOAT). -#}
+{% macro va_double() -%}
+  {{ return(adapter.dispatch('va_double')()) }}
+{%- endmacro %}
+{% macro default__va_double() -%}
+  double
+{%- endmacro %}
+{% macro bigquery__va_double() -%}
+  float64
+{%- endmacro %}

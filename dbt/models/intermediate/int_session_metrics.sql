@@ -105,9 +105,9 @@ select
     cast(coalesce(x.llm_input_tokens, 0) as {{ dbt.type_bigint() }}) as llm_input_tokens,
     cast(coalesce(x.llm_cached_input_tokens, 0) as {{ dbt.type_bigint() }}) as llm_cached_input_tokens,
     cast(coalesce(x.llm_output_tokens, 0) as {{ dbt.type_bigint() }}) as llm_output_tokens,
-    cast(coalesce(x.stt_audio_seconds, 0) as {{ dbt.type_float() }}) as stt_audio_seconds,
+    cast(coalesce(x.stt_audio_seconds, 0) as {{ va_double() }}) as stt_audio_seconds,
     cast(coalesce(x.tts_characters, 0) as {{ dbt.type_bigint() }}) as tts_characters,
-    cast(coalesce(x.voice_cost_usd, 0) as {{ dbt.type_float() }}) as voice_cost_usd,
+    cast(coalesce(x.voice_cost_usd, 0) as {{ va_double() }}) as voice_cost_usd,
     coalesce(m.labels, {{ va_empty_string_list() }}) as unpriced_usage
 from sessions as s
 left join turn_totals as t on t.session_id = s.session_id

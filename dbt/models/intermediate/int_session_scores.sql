@@ -23,7 +23,7 @@ with heuristic as (
         l.sentiment,
         l.sentiment_label,
         l.summary,
-        cast(coalesce(l.llm_cost_usd, 0) as {{ dbt.type_float() }}) as llm_cost_usd,
+        cast(coalesce(l.llm_cost_usd, 0) as {{ va_double() }}) as llm_cost_usd,
         coalesce(g.meeting_booked, false) as meeting_booked
     from heuristic as h
     left join llm as l on l.session_id = h.session_id and l.session_date = h.session_date
