@@ -11,7 +11,8 @@ import pytest
 from conftest import DAY
 from openai_server import fake_openai, llm_env, prepare_day  # noqa: F401 (fixtures)
 from pipeline.cost import item_cost, load_prices
-from pipeline.llm.analyze import Session, build_day, load_sessions
+from pipeline.llm.analyze import build_day
+from pipeline.llm.sessions import Session, load_sessions
 from pipeline.llm.batch import build_files
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config

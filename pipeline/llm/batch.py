@@ -12,14 +12,12 @@ from __future__ import annotations
 import io
 import json
 from datetime import date
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from pipeline.llm import store
 from pipeline.llm.client import LLMClient, Outcome, interpret
 from pipeline.llm.prompt import PROMPT_VERSION, request_body
-
-if TYPE_CHECKING:
-    from pipeline.llm.analyze import Session
+from pipeline.llm.sessions import Session
 
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 
@@ -29,8 +27,8 @@ def batch_line(session_id: str, body: dict) -> bytes:
                        separators=(",", ":")) + "\n").encode()
 
 
-def build_files(jobs: list[tuple["Session", str]], max_completion_tokens: int, max_lines: int,
-                max_bytes: int) -> Iterator[tuple[bytes, list[tuple["Session", str]]]]:
+def build_files(jobs: list[tuple[Session, str]], max_completion_tokens: int, max_lines: int,
+                max_bytes: int) -> Iterator[tuple[bytes, list[tuple[Session, str]]]]:
     """JSONL payloads within the limits, with the jobs each one carries."""
     buffer, chunk = io.BytesIO(), []
     for session, model in jobs:
@@ -44,7 +42,7 @@ def build_files(jobs: list[tuple["Session", str]], max_completion_tokens: int, m
         yield buffer.getvalue(), chunk
 
 
-def submit_batches(warehouse, client: LLMClient, jobs: list[tuple["Session", str]], day: date) -> list[str]:
+def submit_batches(warehouse, client: LLMClient, jobs: list[tuple[Session, str]], day: date) -> list[str]:
     cfg, ids = client.config, []
     by_model: dict[str, list] = {}
     for session, model in jobs:
