@@ -89,12 +89,11 @@ def ingest(
     return result
 
 
-def messages_waiting(settings: Settings, subscriber: pubsub_v1.SubscriberClient | None = None) -> bool:
+def messages_waiting(settings: Settings) -> bool:
     """Whether the subscription holds a message, leaving it there: one is pulled without acknowledging and handed
     straight back (ack deadline 0), so the next pull gets it at once. The look costs that one message a delivery
     attempt, which a dead-letter policy counts."""
-    own_client = subscriber is None
-    subscriber = subscriber or subscriber_client(settings)
+    subscriber = subscriber_client(settings)
     try:
         received = _pull_batch(subscriber, settings.pubsub_subscription_path, 1)
         if received:
@@ -102,8 +101,7 @@ def messages_waiting(settings: Settings, subscriber: pubsub_v1.SubscriberClient 
                                                     "ack_ids": [r.ack_id for r in received], "ack_deadline_seconds": 0})
         return bool(received)
     finally:
-        if own_client:
-            subscriber.close()
+        subscriber.close()
 
 
 def landings_since(warehouse: Warehouse, since: datetime) -> list[dict]:

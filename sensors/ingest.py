@@ -6,8 +6,8 @@ ingest run it asks for the next without looking, since the failure says messages
 no extra delivery attempts of a message (the dead-letter policy counts them) on looks.
 
 And it asks for an `intraday_job` run per day that got sessions. Those days come from `raw_landings`, which the
-landing transaction writes, not from what one run landed: days landed by `voice-analytics ingest`, or by a run
-whose events were lost, are run too. The cursor keeps how far the log was read; it re-reads `LANDING_SKEW` back
+landing transaction writes, not from what one run landed: days landed by `voice-analytics ingest`, or by an
+ingest run that died after committing, are run too. The cursor keeps how far the log was read; it re-reads `LANDING_SKEW` back
 and skips what it has seen, because batches of several ingesters (or a slow commit) may appear out of
 `landed_at` order. Days stay pending in the cursor while their run is queued or in progress, so bursts never pile
 up runs and no landed session is left out.
