@@ -15,7 +15,7 @@ from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse
 
 WINDOW_DAYS = 7
-RAW_FRESHNESS_HOURS = 26  # the daily batch at 02:00 plus slack; the ingest sensor lands every 30 s when on
+RAW_FRESHNESS_HOURS = 26  # the daily batch at 02:00 plus slack; the ingest sensor's runs land every 30 s when on
 MAX_REJECTED_SHARE = 0.02
 
 

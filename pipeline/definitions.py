@@ -17,18 +17,16 @@ from pipeline.privacy.job import retention_job
 from pipeline.privacy.redact_logs import install_secret_redaction
 from pipeline.resources import warehouse_from_env
 from pipeline.schedules import intraday_schedule, offpeak_schedule, retention_schedule
-from sensors.ingest import build_ingest_sensor
-from sensors.llm_batch import LLM_SENSORS
-from sensors.run_failure import run_failure_to_slack
+from sensors import SENSOR_JOBS, SENSORS
 
 install_secret_redaction()  # before any client logs a request: a webhook URL is a credential
 
 defs = dg.Definitions(
     assets=[raw_sessions, *DBT_ASSETS, unit_prices, session_signals, lead_scores, *LLM_ASSETS, *DESTINATION_ASSETS],
     asset_checks=CHECKS,
-    jobs=[analytics_job, rules_backfill_job, intraday_job, retention_job],
+    jobs=[analytics_job, rules_backfill_job, intraday_job, retention_job, *SENSOR_JOBS],
     schedules=[offpeak_schedule, intraday_schedule, retention_schedule],
-    sensors=[build_ingest_sensor(intraday_job), run_failure_to_slack, *LLM_SENSORS],
+    sensors=[*SENSORS],
     resources={"warehouse": warehouse_from_env(),
                "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
     # The embedded DuckDB file takes one writer at a time; steps run in order inside one process.

@@ -2,7 +2,7 @@
 
 With a Pub/Sub emulator configured (`make demo` starts one), calls take the production path: a few scripted
 calls through a real livekit `AgentSession` with the recorder, plus two days of generated calls, are published
-to Pub/Sub and pulled into the raw table by the same ingest code as the sensor. Without one, generated calls are
+to Pub/Sub and pulled into the raw table by the same ingest code as `ingest_job`. Without one, generated calls are
 validated and written straight to the raw table. Then every asset of those days is materialized through the
 real Dagster definitions (one run for the range, as a backfill would) and a summary printed.
 """

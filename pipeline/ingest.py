@@ -3,12 +3,13 @@
 Each pulled batch is validated, written in ONE warehouse transaction (sessions merged on `session_id`, rejects
 merged on `message_id`), and only then acknowledged. A crash before the acknowledgement means redelivery, and
 the merges make the second write a no-op; a failed write acknowledges nothing, so the messages come back.
-Shared by the Dagster sensor and `voice-analytics ingest`.
+Shared by `ingest_job`'s run and `voice-analytics ingest`; the ingest sensor only looks (`messages_waiting`).
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
@@ -31,7 +32,11 @@ class IngestResult:
     sessions: int = 0
     rejected: int = 0
     batches: int = 0
-    session_dates: set[str] = field(default_factory=set)
+    sessions_per_day: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def session_dates(self) -> set[str]:
+        return set(self.sessions_per_day)
 
 
 def _pull_batch(subscriber: pubsub_v1.SubscriberClient, subscription: str, wanted: int) -> list:
@@ -75,7 +80,7 @@ def ingest(
             result.sessions += batch.sessions.num_rows
             result.rejected += batch.rejects.num_rows
             result.batches += 1
-            result.session_dates |= batch.session_dates
+            result.sessions_per_day.update(day.isoformat() for day in batch.sessions.column("session_date").to_pylist())
             if on_batch:
                 on_batch(result)
     finally:
@@ -84,9 +89,24 @@ def ingest(
     return result
 
 
+def messages_waiting(settings: Settings) -> bool:
+    """Whether the subscription holds a message, leaving it there: one is pulled without acknowledging and handed
+    straight back (ack deadline 0), so the next pull gets it at once. The look costs that one message a delivery
+    attempt, which a dead-letter policy counts."""
+    subscriber = subscriber_client(settings)
+    try:
+        received = _pull_batch(subscriber, settings.pubsub_subscription_path, 1)
+        if received:
+            subscriber.modify_ack_deadline(request={"subscription": settings.pubsub_subscription_path,
+                                                    "ack_ids": [r.ack_id for r in received], "ack_deadline_seconds": 0})
+        return bool(received)
+    finally:
+        subscriber.close()
+
+
 def landings_since(warehouse: Warehouse, since: datetime) -> list[dict]:
     """Batches landed after `since` (naive UTC), one row per batch and day, from the log the landing transaction
-    writes: what the ingest sensor turns into runs, whoever landed them (a sensor tick, `voice-analytics ingest`)."""
+    writes: what the ingest sensor turns into runs, whoever landed them (an `ingest_job` run, `voice-analytics ingest`)."""
     d = warehouse.dialect
     rows = warehouse.query(f"SELECT session_date, landed_at, sessions FROM {d.table('raw_landings')} "
                            f"WHERE landed_at > {d.param('since')} ORDER BY landed_at", {"since": since}).to_pylist()

@@ -1,11 +1,16 @@
-"""The Pub/Sub ingest sensor: lands new sessions each tick and asks for runs of the days they belong to.
+"""The Pub/Sub ingest sensor: looks, and asks for runs. It writes nothing; the runs it requests do.
 
-A tick pulls for at most `TICK_BUDGET_S` (well under Dagster's 60 s sensor limit). The days to run come from
-`raw_landings`, which the landing transaction writes, not from what this tick pulled: a tick that dies after
-landing and acknowledging (its cursor never saved) leaves the log behind, and the next tick finds those days.
-The cursor keeps how far the log was read; it re-reads `LANDING_SKEW` back and skips what it has seen, because
-batches of several ingesters (or a slow commit) may appear out of `landed_at` order. Days stay pending in the
-cursor while their run is queued or in progress, so bursts never pile up runs and no landed session is left out.
+Two duties a tick. It asks for an `ingest_job` run when the subscription holds a message and no ingest run is
+queued or running: the look pulls one message without acknowledging and hands it straight back. After a failed
+ingest run it asks for the next without looking, since the failure says messages are waiting, so an outage spends
+no extra delivery attempts of a message (the dead-letter policy counts them) on looks.
+
+And it asks for an `intraday_job` run per day that got sessions. Those days come from `raw_landings`, which the
+landing transaction writes, not from what one run landed: days landed by `voice-analytics ingest`, or by an
+ingest run that died after committing, are run too. The cursor keeps how far the log was read; it re-reads `LANDING_SKEW` back
+and skips what it has seen, because batches of several ingesters (or a slow commit) may appear out of
+`landed_at` order. Days stay pending in the cursor while their run is queued or in progress, so bursts never pile
+up runs and no landed session is left out.
 """
 
 from __future__ import annotations
@@ -18,21 +23,20 @@ from typing import Callable
 import dagster as dg
 
 from agent.settings import load_settings
-from pipeline.ingest import ingest, landings_since
+from assets.ingest import ingest_job
+from pipeline.ingest import landings_since, messages_waiting
 from pipeline.resources import WarehouseResource
+from sensors.runs import busy
 
-TICK_BUDGET_S = 25.0
 LANDING_SKEW = timedelta(minutes=10)
-MAX_MESSAGES_PER_TICK = 20_000
-ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-          dg.DagsterRunStatus.STARTED]
 
 
-def _busy(context: dg.SensorEvaluationContext, job_name: str, day: str) -> bool:
-    runs = context.instance.get_runs(
-        filters=dg.RunsFilter(job_name=job_name, statuses=ACTIVE, tags={"dagster/partition": day}), limit=1
-    )
-    return bool(runs)
+def _ingest_due(context: dg.SensorEvaluationContext) -> bool:
+    """No ingest run in flight, and messages waiting: known from a failed last run, else from a look."""
+    if busy(context, ingest_job.name):
+        return False
+    last = context.instance.get_runs(filters=dg.RunsFilter(job_name=ingest_job.name), limit=1)
+    return bool(last and last[0].status == dg.DagsterRunStatus.FAILURE) or messages_waiting(load_settings())
 
 
 def _landing_key(row: dict) -> str:
@@ -54,29 +58,28 @@ def _unseen_landings(state: dict, rows_since: Callable[[datetime], list[dict]], 
 
 
 def build_ingest_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
-    @dg.sensor(name="pubsub_ingest_sensor", job=job, minimum_interval_seconds=30,
+    @dg.sensor(name="pubsub_ingest_sensor", jobs=[ingest_job, job], minimum_interval_seconds=30,
                default_status=dg.DefaultSensorStatus.STOPPED,
-               description="Pulls session payloads from Pub/Sub into raw_sessions and requests runs for their days.")
+               description="Requests ingest_job when Pub/Sub holds messages, and a run per day they landed in.")
     def pubsub_ingest_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
         state = json.loads(context.cursor) if context.cursor else {"pending": [], "tick": 0}
         backend = warehouse.get()
-        backend.ensure_tables()
-        result = ingest(load_settings(), backend, max_messages=MAX_MESSAGES_PER_TICK, time_budget_s=TICK_BUDGET_S)
+        logged = "raw_landings" in backend.relations()  # the first ingest run creates the tables
         now = datetime.now(timezone.utc).replace(tzinfo=None)  # landed_at is naive UTC
-        landed, reading = _unseen_landings(state, lambda since: landings_since(backend, since), now)
+        landed, reading = _unseen_landings(state, lambda since: landings_since(backend, since) if logged else [], now)
         pending = sorted(set(state["pending"]) | set(landed))
         tick = state["tick"] + 1
         requests, still_pending = [], []
+        if _ingest_due(context):
+            requests.append(dg.RunRequest(job_name=ingest_job.name, run_key=f"pull-{tick}"))
         for day in pending:
-            if _busy(context, job.name, day):
+            if busy(context, job.name, {"dagster/partition": day}):
                 still_pending.append(day)
             else:
-                requests.append(dg.RunRequest(partition_key=day, run_key=f"ingest-{day}-{tick}"))
-        events = [dg.AssetMaterialization("raw_sessions", partition=day, metadata={"landed_sessions": sessions})
-                  for day, sessions in sorted(landed.items())]
-        context.log.info(f"pulled {result.pulled}: {result.sessions} sessions, {result.rejected} rejected; "
-                         f"requesting {[r.partition_key for r in requests]}")
-        return dg.SensorResult(run_requests=requests, asset_events=events,
+                requests.append(dg.RunRequest(job_name=job.name, partition_key=day, run_key=f"ingest-{day}-{tick}"))
+        context.log.info(f"landed since the last tick: {dict(landed)}; requesting "
+                         f"{[(r.job_name, r.partition_key) for r in requests]}")
+        return dg.SensorResult(run_requests=requests,
                                cursor=json.dumps({"pending": still_pending, "tick": tick, **reading}))
 
     return pubsub_ingest_sensor

@@ -1,8 +1,9 @@
-"""Watches submitted Batch API jobs; when one has finished, ingests its output and error files into the cache
-and failures, routes in-band sessions to the large model (a follow-up batch), and rewrites the touched days of
-`llm_scores` from the cache (no requests), reporting them as materializations.
+"""Watches submitted Batch API jobs and asks for `llm_batch_collect_job` when some have finished.
 
-Failed lines are only recorded here; the next materialization of their day retries them.
+A tick only reads: the open batches from `llm_batches`, and each one's status from the API. Ingesting the output,
+any follow-up batch and rewriting `llm_scores` happen in the requested run, inside the `llm` pool, with retries
+and a run log. The cursor numbers the requests, so a tick evaluated twice asks once, while batches whose run
+failed are asked for again on the next tick.
 """
 
 from __future__ import annotations
@@ -10,31 +11,31 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.llm import llm_client
-from pipeline.llm.analyze import build_day
-from pipeline.llm.batch import ingest_finished
-from pipeline.llm.store import ensure_llm_tables
+from assets.llm_batches import collect_llm_batches, llm_batch_collect_job
+from pipeline.llm.batch import finished_batches
+from pipeline.llm.tables import LLM_BATCHES
 from pipeline.resources import WarehouseResource
+from sensors.runs import busy
 
 
-@dg.sensor(name="llm_batch_sensor", minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Ingests finished OpenAI Batch API jobs into llm_cache / llm_failures and rewrites llm_scores.")
-def llm_batch_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+@dg.sensor(name="llm_batch_sensor", job=llm_batch_collect_job, minimum_interval_seconds=300,
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Requests llm_batch_collect_job when a submitted OpenAI Batch API job has finished.")
+def llm_batch_sensor(context: dg.SensorEvaluationContext,
+                     warehouse: WarehouseResource) -> dg.SensorResult | dg.SkipReason:
     client = llm_client()
     if client is None:
         return dg.SkipReason("no OPENAI_API_KEY or OPENAI_BASE_URL: the heuristic scorer stands")
     backend = warehouse.get()
-    ensure_llm_tables(backend)
-    done, days = ingest_finished(backend, client)
-    if not done:
+    if LLM_BATCHES.name not in backend.relations():
+        return dg.SkipReason("no batch was ever submitted")
+    if busy(context, llm_batch_collect_job.name):
+        return dg.SkipReason("a collect run is in flight")
+    finished = finished_batches(backend, client)
+    if not finished:
         return dg.SkipReason("no finished batch")
-    events = []
-    for day in sorted(days):
-        report = build_day(backend, day, "followup", client)
-        events.append(dg.AssetMaterialization("llm_scores", partition=day.isoformat(), metadata={
-            "dagster/row_count": report.rows, "scorers": dict(report.scorers), "followup_batches": report.batches,
-            "ingested_batches": done}))
-    context.log.info(f"ingested batches {done}; rewrote llm_scores for {[d.isoformat() for d in sorted(days)]}")
-    return dg.SensorResult(asset_events=events)
-
-
-LLM_SENSORS = [llm_batch_sensor]
+    request = int(context.cursor or 0) + 1
+    context.log.info(f"finished batches {finished}")
+    return dg.SensorResult(cursor=str(request), run_requests=[dg.RunRequest(
+        run_key=f"collect-{request}",
+        run_config={"ops": {collect_llm_batches.name: {"config": {"batch_ids": finished}}}})])

@@ -20,9 +20,10 @@ def test_dagster_definitions_validate_accepts_the_workspace(tmp_path):
 
 
 def test_the_location_has_the_jobs_schedules_and_sensors():
-    assert {"analytics_job", "analysis_job", "intraday_job", "retention_job"} <= {job.name for job in defs.jobs}
+    assert {"analytics_job", "analysis_job", "intraday_job", "retention_job", "ingest_job",
+            "llm_batch_collect_job"} <= {job.name for job in defs.jobs}
     assert {s.name for s in defs.schedules} == {"offpeak_schedule", "intraday_schedule", "retention_schedule"}
-    assert {"pubsub_ingest_sensor", "run_failure_to_slack"} <= {s.name for s in defs.sensors}
+    assert {"pubsub_ingest_sensor", "llm_batch_sensor", "run_failure_to_slack"} <= {s.name for s in defs.sensors}
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {"raw_sessions", "session_transcripts", "session_signals", "session_metrics", "lead_scores",

@@ -1,5 +1,6 @@
-"""The off-peak Batch API path: build -> upload -> create (24 h) -> the sensor polls -> ingest output and error
-files, with a failed line and a refusal; the hot fast path; routing follow-up batches; half-price cost."""
+"""The off-peak Batch API path: build -> upload -> create (24 h) -> the sensor polls (reading only) -> its run
+ingests output and error files, with a failed line and a refusal; the hot fast path; routing follow-up batches;
+half-price cost."""
 
 from __future__ import annotations
 
@@ -11,19 +12,34 @@ import pytest
 from conftest import DAY
 from openai_server import fake_openai, llm_env, prepare_day  # noqa: F401 (fixtures)
 from pipeline.cost import item_cost, load_prices
-from pipeline.llm.analyze import Session, build_day, load_sessions
-from pipeline.llm.batch import build_files
+from pipeline.definitions import defs
+from pipeline.llm.analyze import build_day
+from pipeline.llm.sessions import Session, load_sessions
+from pipeline.llm.batch import build_files, finished_batches, ingest_batches
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config
 from pipeline.llm.rubric import score_analysis
 from pipeline.llm.schema import Analysis
 from pipeline.resources import WarehouseResource
 from sensors.llm_batch import llm_batch_sensor
+from warehouse_text import contents
 
 
-def tick(warehouse):
-    context = dg.build_sensor_context(resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
-    return llm_batch_sensor(context)
+def tick(warehouse, llm_env) -> dg.SkipReason | list[str]:
+    """One evaluation of the sensor, which must change no table and send the API nothing but status reads, then
+    the run it requests, if any: the partitions of llm_scores that run materialized."""
+    resources = {"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))}
+    before, requests = contents(warehouse), dict(llm_env.counts)
+    with dg.instance_for_test() as instance:
+        result = llm_batch_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        assert contents(warehouse) == before
+        assert {route for route, n in llm_env.counts.items() if n != requests.get(route, 0)} <= {"batches.retrieve"}
+        if isinstance(result, dg.SkipReason):
+            return result
+        [request] = result.run_requests
+        run = defs.resolve_job_def("llm_batch_collect_job").execute_in_process(
+            run_config=request.run_config, resources=resources, instance=instance)
+    return [m.partition for m in run.asset_materializations_for_node("collect_llm_batches")]
 
 
 def scores(warehouse) -> dict[str, dict]:
@@ -73,16 +89,15 @@ def test_batch_path_from_build_to_ingest_with_a_failed_line(duckdb_warehouse, ll
 
     failed_id, refused_id = sorted(l["custom_id"] for l in lines)[:2]
     llm_env.batch_line_faults.update({failed_id: "error", refused_id: "refusal"})
-    assert isinstance(tick(duckdb_warehouse), dg.SkipReason)  # first poll: in progress
-    result = tick(duckdb_warehouse)  # second poll: completed, ingested
-    assert [e.partition for e in result.asset_events] == [DAY.isoformat()]
+    assert isinstance(tick(duckdb_warehouse, llm_env), dg.SkipReason)  # first poll: in progress
+    assert tick(duckdb_warehouse, llm_env) == [DAY.isoformat()]  # second poll: completed; the run ingests it
     rows = scores(duckdb_warehouse)
     assert {rows[s]["scorer"] for s in set(tiers) - hot - {failed_id, refused_id}} == {"llm"}
     assert all(rows[s]["is_batch"] for s in set(tiers) - hot - {failed_id, refused_id})
     assert (rows[failed_id]["scorer"], rows[failed_id]["llm_status"]) == ("heuristic", "failed")
     reasons = {r["session_id"]: r["reason"] for r in duckdb_warehouse.query("SELECT * FROM llm_failures").to_pylist()}
     assert reasons[failed_id].startswith("batch line failed: 500") and reasons[refused_id].startswith("refused")
-    assert isinstance(tick(duckdb_warehouse), dg.SkipReason)  # nothing left to ingest
+    assert isinstance(tick(duckdb_warehouse, llm_env), dg.SkipReason)  # nothing left to ingest
 
     # The next off-peak run re-sends exactly the two failures, in a new batch (which succeeds this time).
     llm_env.batch_line_faults.clear()
@@ -90,7 +105,7 @@ def test_batch_path_from_build_to_ingest_with_a_failed_line(duckdb_warehouse, ll
     assert report.queued == 2 and report.sync_calls == 0
     retry_file = llm_env.files[llm_env.batches[report.batches[0]]["input_file_id"]]
     assert {json.loads(l)["custom_id"] for l in retry_file["content"].decode().splitlines()} == {failed_id, refused_id}
-    tick(duckdb_warehouse), tick(duckdb_warehouse)
+    tick(duckdb_warehouse, llm_env), tick(duckdb_warehouse, llm_env)
     assert {r["scorer"] for r in scores(duckdb_warehouse).values()} == {"llm"}
     assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_failures") == 0
 
@@ -99,7 +114,7 @@ def test_batch_answers_cost_half_price(duckdb_warehouse, llm_env):
     prepare_day(duckdb_warehouse, 12)
     client = LLMClient(load_llm_config(band=0))
     build_day(duckdb_warehouse, DAY, "batch", client)
-    tick(duckdb_warehouse), tick(duckdb_warehouse)
+    tick(duckdb_warehouse, llm_env), tick(duckdb_warehouse, llm_env)
     prices = load_prices()
     batch_rows = [r for r in scores(duckdb_warehouse).values() if r["is_batch"]]
     assert batch_rows
@@ -119,14 +134,14 @@ def small_scores(warehouse, model: str) -> dict[str, int]:
 
 def test_in_band_batch_answers_go_to_the_large_model_in_a_follow_up_batch(duckdb_warehouse, llm_env):
     prepare_day(duckdb_warehouse, 40)
-    cfg = load_llm_config()  # the sensor uses the config file too
+    cfg = load_llm_config()  # the collect run uses the config file too
     hot = {r["session_id"] for r in duckdb_warehouse.query(
         "SELECT session_id FROM lead_scores WHERE lead_tier = 'hot'").to_pylist()}
     build_day(duckdb_warehouse, DAY, "hot_only", LLMClient(cfg))  # intraday: the hot fast path only, no batch
     assert llm_env.counts["batches.create"] == 0
     build_day(duckdb_warehouse, DAY, "batch", LLMClient(cfg))
     assert llm_env.counts["batches.create"] == 1
-    tick(duckdb_warehouse), tick(duckdb_warehouse)  # small answers in; the sensor submits the follow-up
+    tick(duckdb_warehouse, llm_env), tick(duckdb_warehouse, llm_env)  # small answers in; the run submits the follow-up
     small = small_scores(duckdb_warehouse, cfg.small_model)
     in_band = {s for s, score in small.items() if 80 - cfg.band <= score < 80 + cfg.band}
     assert len(small) == 40 and in_band - hot and in_band != set(small)
@@ -135,6 +150,21 @@ def test_in_band_batch_answers_go_to_the_large_model_in_a_follow_up_batch(duckdb
     sent = {json.loads(l)["custom_id"] for l in llm_env.files[followup[0]["input_file_id"]]["content"].decode().splitlines()}
     hashes = {s.session_id: s.hash for s in load_sessions(duckdb_warehouse, DAY)}
     assert {hashes[s] for s in sent} == {hashes[s] for s in in_band - hot}  # hot in-band ones went sync already
-    tick(duckdb_warehouse), tick(duckdb_warehouse)
+    tick(duckdb_warehouse, llm_env), tick(duckdb_warehouse, llm_env)
     routed = {r["session_id"] for r in scores(duckdb_warehouse).values() if r["model"] == cfg.large_model}
     assert routed == in_band
+
+
+def test_a_retried_collect_run_rebuilds_the_days_an_earlier_attempt_ingested(duckdb_warehouse, llm_env):
+    """Ingesting marks a batch done; the days to rebuild come from the batch ids the sensor passed, so an attempt
+    that died after ingesting still leaves its retry the days to rebuild, without reading the files again."""
+    prepare_day(duckdb_warehouse, 12)
+    client = LLMClient(load_llm_config(band=0))
+    report = build_day(duckdb_warehouse, DAY, "batch", client)
+    llm_env.polls_to_complete = 1
+    assert finished_batches(duckdb_warehouse, client) == report.batches
+    assert ingest_batches(duckdb_warehouse, client, report.batches) == {DAY}
+    downloads = llm_env.counts["files.content"]
+    assert finished_batches(duckdb_warehouse, client) == []
+    assert ingest_batches(duckdb_warehouse, client, report.batches) == {DAY}
+    assert llm_env.counts["files.content"] == downloads

@@ -1,4 +1,4 @@
-"""Schedules, backfills, the ingest sensor and the asset checks, evaluated through Dagster itself."""
+"""Schedules, backfills, the ingest sensor and its runs, and the asset checks, evaluated through Dagster itself."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ import pytest
 
 from assets import checks
 from conftest import DAY, land_generated
+from pubsub_topic import publish, pubsub  # noqa: F401 (fixture `pubsub`)
 from pipeline.definitions import defs
 from pipeline.resources import WarehouseResource
 from pipeline.schedules import intraday_schedule, offpeak_schedule
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.tables import LEAD_SCORES
+from warehouse_text import contents
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -103,44 +105,104 @@ def test_the_checks_fail_on_data_built_to_fail_them(duckdb_warehouse):
                        "scores_in_range", "kpis_match_raw"}
 
 
-def test_the_ingest_sensor_lands_messages_and_requests_each_day_once(pubsub_host, duckdb_warehouse, monkeypatch):
-    from google.cloud import pubsub_v1
+def backlog(settings) -> list[str]:
+    """The ids of the messages waiting in the subscription, left waiting: pulled without acknowledging, then
+    handed back."""
+    from agent.pubsub_clients import subscriber_client
+    from pipeline.ingest import _pull_batch
 
-    from agent.settings import load_settings
-    from agent.pubsub_clients import ensure_topic_and_subscription
+    subscriber = subscriber_client(settings)
+    try:
+        received = _pull_batch(subscriber, settings.pubsub_subscription_path, 10_000)
+        if received:
+            subscriber.modify_ack_deadline(request={"subscription": settings.pubsub_subscription_path,
+                                                    "ack_ids": [r.ack_id for r in received], "ack_deadline_seconds": 0})
+        return sorted(r.message.message_id for r in received)
+    finally:
+        subscriber.close()
+
+
+def requested(result: dg.SensorResult) -> list[tuple[str, str | None]]:
+    return sorted((r.job_name, r.partition_key) for r in result.run_requests)
+
+
+def test_the_ingest_sensor_only_looks_and_its_runs_land_and_request_each_day_once(pubsub, duckdb_warehouse):
     from pipeline.generator import generate_sessions
     from pipeline.ingest import ingest
 
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_host)
-    monkeypatch.setenv("VA_PUBSUB_TOPIC", "sensor-topic")
-    monkeypatch.setenv("VA_PUBSUB_SUBSCRIPTION", "sensor-sub")
-    settings = load_settings()
-    ensure_topic_and_subscription(settings)
-    publisher = pubsub_v1.PublisherClient()
-    for payload in generate_sessions(50, days=2, seed=3, end=DAY):
-        publisher.publish(settings.pubsub_topic_path, json.dumps(payload).encode()).result(timeout=30)
-
+    settings, publisher = pubsub
+    published = publish(publisher, settings, [(json.dumps(p).encode(), {})
+                                              for p in generate_sessions(50, days=2, seed=3, end=DAY)])
     sensor = defs.get_sensor_def("pubsub_ingest_sensor")
     resources = {"warehouse": WarehouseResource(duckdb_path=str(duckdb_warehouse.path))}
+    ingest_job = defs.resolve_job_def("ingest_job")
     with dg.instance_for_test() as instance:
-        first = sensor(dg.build_sensor_context(instance=instance, resources=resources))
-        assert sorted(r.partition_key for r in first.run_requests) == [(DAY - timedelta(days=1)).isoformat(),
-                                                                       DAY.isoformat()]
-        assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM raw_sessions") == 50
-        second = sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=first.cursor))
-        assert second.run_requests == []  # nothing new landed: no new runs
+        def tick(cursor: str | None) -> dg.SensorResult:
+            """One evaluation, which must leave every table as it was."""
+            before = contents(duckdb_warehouse)
+            result = sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor))
+            assert contents(duckdb_warehouse) == before
+            return result
 
-        # A tick that dies after landing and acknowledging never saves its cursor: the next tick starts from the
-        # last saved one, pulls nothing, and must still ask for the day the dead tick landed.
+        first = tick(None)
+        assert requested(first) == [("ingest_job", None)]
+        assert backlog(settings) == sorted(published)  # looked at, still all waiting
+        run = ingest_job.execute_in_process(resources=resources, instance=instance)
+        landed = {m.partition: m.metadata["landed_sessions"].value
+                  for m in run.asset_materializations_for_node("land_pubsub_messages")}
+        assert landed == {(DAY - timedelta(days=1)).isoformat(): 25, DAY.isoformat(): 25}
+        assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM raw_sessions") == 50 and backlog(settings) == []
+
+        second = tick(first.cursor)
+        assert requested(second) == [("intraday_job", (DAY - timedelta(days=1)).isoformat()),
+                                     ("intraday_job", DAY.isoformat())]
+        third = tick(second.cursor)
+        assert third.run_requests == []  # nothing new landed, nothing waiting: no new runs
+
+        # Days landed outside the sensor's runs (`voice-analytics ingest`) are found in raw_landings, once.
         late_day = DAY - timedelta(days=5)
-        for payload in generate_sessions(7, days=1, seed=4, end=late_day):
-            publisher.publish(settings.pubsub_topic_path, json.dumps(payload).encode()).result(timeout=30)
-        dead_tick = ingest(settings, duckdb_warehouse, time_budget_s=30)
-        assert (dead_tick.sessions, dead_tick.session_dates) == (7, {late_day.isoformat()})
-        third = sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=second.cursor))
-        assert [r.partition_key for r in third.run_requests] == [late_day.isoformat()]
-        fourth = sensor(dg.build_sensor_context(instance=instance, resources=resources, cursor=third.cursor))
-        assert fourth.run_requests == []
+        publish(publisher, settings, [(json.dumps(p).encode(), {})
+                                      for p in generate_sessions(7, days=1, seed=4, end=late_day)])
+        by_hand = ingest(settings, duckdb_warehouse, time_budget_s=30)
+        assert (by_hand.sessions, by_hand.session_dates) == (7, {late_day.isoformat()})
+        fourth = tick(third.cursor)
+        assert requested(fourth) == [("intraday_job", late_day.isoformat())]
+        assert tick(fourth.cursor).run_requests == []
+
+
+def test_the_ingest_sensor_looks_only_when_no_ingest_run_is_queued_or_has_just_failed(pubsub, duckdb_warehouse):
+    """A look costs the message one delivery attempt, which a dead-letter policy counts. While an ingest run is in
+    flight the sensor neither looks nor asks again; after a failed run it asks again without looking (the failure
+    says messages wait), so an outage spends a message's attempts no faster than the runs' own pulls."""
+    from agent.pubsub_clients import subscriber_client
+    from pipeline.ingest import _pull_batch
+
+    settings, publisher = pubsub
+    subscriber = subscriber_client(settings)
+    dead_letters = f"{settings.pubsub_topic_path}-dead"
+    publisher.create_topic(request={"name": dead_letters})
+    subscriber.update_subscription(request={
+        "subscription": {"name": settings.pubsub_subscription_path,
+                         "dead_letter_policy": {"dead_letter_topic": dead_letters, "max_delivery_attempts": 10}},
+        "update_mask": {"paths": ["dead_letter_policy"]}})
+    publish(publisher, settings, [(b"{}", {})])
+    sensor = defs.get_sensor_def("pubsub_ingest_sensor")
+    resources = {"warehouse": WarehouseResource(duckdb_path=str(duckdb_warehouse.path))}
+    ingest_job = defs.resolve_job_def("ingest_job")
+    with dg.instance_for_test() as instance:
+        waiting = instance.create_run_for_job(ingest_job)  # not started yet (queueing needs a code location)
+        assert sensor(dg.build_sensor_context(instance=instance, resources=resources)).run_requests == []
+        instance.report_run_failed(waiting)
+        again = sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        assert requested(again) == [("ingest_job", None)]
+    with dg.instance_for_test() as instance:  # no ingest run yet: the sensor looks
+        assert requested(sensor(dg.build_sensor_context(instance=instance, resources=resources))) == [
+            ("ingest_job", None)]
+    try:
+        [message] = _pull_batch(subscriber, settings.pubsub_subscription_path, 10)
+        assert message.delivery_attempt == 2  # the one look, then this pull
+    finally:
+        subscriber.close()
 
 
 def test_landings_committed_out_of_order_are_counted_once():

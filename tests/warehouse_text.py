@@ -1,5 +1,5 @@
-"""Search every table (and view) of a warehouse for a string, whole rows rendered as text: the check behind the
-privacy tests' "no row anywhere still holds it"."""
+"""Every table (and view) of a warehouse, whole rows rendered as text: searched for a string (the check behind the
+privacy tests' "no row anywhere still holds it"), or kept whole to show that something wrote nothing."""
 
 from __future__ import annotations
 
@@ -27,3 +27,9 @@ def rows_without(wh: Warehouse, needles: list[str]) -> dict[str, int]:
     matches = " OR ".join(f"STRPOS(LOWER({row_text(wh)}), {d.param(p)}) > 0" for p in params)
     return {name: wh.scalar(f"SELECT COUNT(*) FROM {d.table(name)} AS r WHERE NOT ({matches})", params)
             for name in sorted(wh.relations(views=True))}
+
+
+def contents(wh: Warehouse) -> dict[str, list[str]]:
+    """Table -> its rows as text, sorted: equal before and after something that must write nothing."""
+    return {name: sorted(wh.query(f"SELECT {row_text(wh)} AS t FROM {wh.dialect.table(name)} AS r").column("t")
+                         .to_pylist()) for name in sorted(wh.relations(views=True))}

@@ -3,6 +3,6 @@ intelligence; redacted before sending, cached by (transcript hash, prompt versio
 
 Modules, one concern each: `config` (models, band, retries), `schema` (what the model returns), `prompt` (the
 versioned prompt), `rubric` (score and tier from evidence-checked answers), `client` (one sync call with retries),
-`batch` (Batch API files), `tables` and `store` (warehouse state), `sentiment` (offline fallback), `rows` (row shapes), `analyze` (one
-day's rows).
+`batch` (Batch API files), `tables` and `store` (warehouse state), `sentiment` (offline fallback), `sessions` (a day's
+sessions as sent), `rows` (row shapes), `analyze` (one day's rows).
 """

@@ -19,24 +19,15 @@ from datetime import date
 from pipeline.llm import store
 from pipeline.llm.batch import submit_batches
 from pipeline.llm.client import LLMClient
-from pipeline.llm.prompt import PROMPT_VERSION, transcript_hash, transcript_text
+from pipeline.llm.prompt import PROMPT_VERSION
 from pipeline.llm.rows import heuristic_row, llm_row
 from pipeline.llm.rubric import in_band, score_analysis
 from pipeline.llm.schema import Analysis
-from pipeline.pii import redact
+from pipeline.llm.sessions import Session, load_sessions
 from pipeline.warehouse import Warehouse
 
 MODES = ("sync", "batch", "hot_only", "followup", "cache")
 SAVE_EVERY = 200  # sync answers are saved in chunks, so a crash mid-day loses at most this many paid answers
-
-
-@dataclass
-class Session:
-    session_id: str
-    heuristic: dict
-    caller_lines: list[str] = field(default_factory=list)  # redacted: the rubric's evidence
-    transcript: str = ""  # redacted, as sent
-    hash: str = ""
 
 
 @dataclass
@@ -46,27 +37,6 @@ class DayReport:
     queued: int = 0
     batches: list[str] = field(default_factory=list)
     scorers: dict = field(default_factory=lambda: defaultdict(int))
-
-
-def load_sessions(warehouse: Warehouse, day: date) -> list[Session]:
-    d, params = warehouse.dialect, {"day": day}
-    heuristic = warehouse.query(f"SELECT session_id, lead_score, lead_tier, reasons FROM {d.table('lead_scores')} "
-                                f"WHERE session_date = {d.param('day')} ORDER BY session_id", params).to_pylist()
-    turns = defaultdict(list)
-    turn_rows = warehouse.query(f"SELECT session_id, role, text FROM {d.table('stg_session_turns')} "
-                                f"WHERE session_date = {d.param('day')} AND role IN ('user', 'assistant') "
-                                f"ORDER BY session_id, turn_index", params)
-    for row in turn_rows.to_pylist():
-        if row["text"]:
-            turns[row["session_id"]].append((row["role"], redact(row["text"])))
-    sessions = []
-    for h in heuristic:
-        s = Session(h["session_id"], h, [t for r, t in turns[h["session_id"]] if r == "user"])
-        if s.caller_lines:
-            s.transcript = transcript_text(turns[h["session_id"]])
-            s.hash = transcript_hash(s.transcript)
-        sessions.append(s)
-    return sessions
 
 
 def plan(mode: str, hot: bool, large: bool) -> str | None:

@@ -2,9 +2,9 @@
 
 Each line is the same chat.completions body as a sync call, with `custom_id` = `session_id`; one model per batch,
 so custom_ids are unique in a file. Files are cut at `batch_max_lines` (API limit 50,000) or `batch_max_bytes`
-(200 MB). Every submitted batch and its lines are recorded before anything else happens, so the sensor can
-ingest it later; lines missing from both output and error files (an expired batch) become failures, retried
-by the next run like any other failure.
+(200 MB). Every submitted batch and its lines are recorded before anything else happens, so a later run can
+ingest it once the sensor sees it finished; lines missing from both output and error files (an expired batch)
+become failures, retried by the next run like any other failure.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from __future__ import annotations
 import io
 import json
 from datetime import date
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from pipeline.llm import store
 from pipeline.llm.client import LLMClient, Outcome, interpret
 from pipeline.llm.prompt import PROMPT_VERSION, request_body
-
-if TYPE_CHECKING:
-    from pipeline.llm.analyze import Session
+from pipeline.llm.sessions import Session
 
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 
@@ -29,8 +27,8 @@ def batch_line(session_id: str, body: dict) -> bytes:
                        separators=(",", ":")) + "\n").encode()
 
 
-def build_files(jobs: list[tuple["Session", str]], max_completion_tokens: int, max_lines: int,
-                max_bytes: int) -> Iterator[tuple[bytes, list[tuple["Session", str]]]]:
+def build_files(jobs: list[tuple[Session, str]], max_completion_tokens: int, max_lines: int,
+                max_bytes: int) -> Iterator[tuple[bytes, list[tuple[Session, str]]]]:
     """JSONL payloads within the limits, with the jobs each one carries."""
     buffer, chunk = io.BytesIO(), []
     for session, model in jobs:
@@ -44,7 +42,7 @@ def build_files(jobs: list[tuple["Session", str]], max_completion_tokens: int, m
         yield buffer.getvalue(), chunk
 
 
-def submit_batches(warehouse, client: LLMClient, jobs: list[tuple["Session", str]], day: date) -> list[str]:
+def submit_batches(warehouse, client: LLMClient, jobs: list[tuple[Session, str]], day: date) -> list[str]:
     cfg, ids = client.config, []
     by_model: dict[str, list] = {}
     for session, model in jobs:
@@ -85,28 +83,43 @@ def _lines(client: LLMClient, file_id: str | None) -> Iterator[dict]:
                 yield json.loads(raw)
 
 
-def ingest_finished(warehouse, client: LLMClient) -> tuple[list[str], set[date]]:
-    """Ingest every recorded batch that has reached a terminal state: (batch ids ingested, days touched)."""
-    done, days = [], set()
-    for recorded in store.open_batches(warehouse):
-        remote = client.openai.batches.retrieve(recorded["batch_id"])
-        if remote.status not in TERMINAL:
+def finished_batches(warehouse, client: LLMClient) -> list[str]:
+    """The recorded batches not ingested yet that have reached a terminal state: reads only, on both sides."""
+    return [recorded["batch_id"] for recorded in store.open_batches(warehouse)
+            if client.openai.batches.retrieve(recorded["batch_id"]).status in TERMINAL]
+
+
+def _ingest(warehouse, client: LLMClient, recorded: dict, items: list[dict]) -> bool:
+    """Write one batch's answers and failures, then mark it ingested; False if it has not finished."""
+    remote = client.openai.batches.retrieve(recorded["batch_id"])
+    if remote.status not in TERMINAL:
+        return False
+    by_session = {i["session_id"]: i for i in items}
+    outcomes = {}
+    for line in [*_lines(client, remote.output_file_id), *_lines(client, remote.error_file_id)]:
+        if line.get("custom_id") in by_session:
+            outcomes[line["custom_id"]] = parse_line(line)
+    model = recorded["model"]
+    results = []
+    for session_id, item in by_session.items():
+        outcome = outcomes.get(session_id) or Outcome(error=f"missing from batch output (batch {remote.status})")
+        results.append({**{k: item[k] for k in ("transcript_hash", "prompt_version", "model", "session_id",
+                                                 "session_date")}, "is_batch": True, "outcome": outcome,
+                        "cost_usd": outcome.cost_usd(client.config.provider, model, True)})
+    store.save_results(warehouse, results)
+    store.record_batch(warehouse, {**recorded, "status": remote.status, "output_file_id": remote.output_file_id,
+                                   "error_file_id": remote.error_file_id, "ingested_at": store.now()}, [])
+    return True
+
+
+def ingest_batches(warehouse, client: LLMClient, batch_ids: list[str]) -> set[date]:
+    """Ingest those of `batch_ids` that have finished and are not ingested yet. Returns the days their lines belong
+    to, counting batches an earlier attempt already ingested, so a retried run still rebuilds their days."""
+    still_open = {recorded["batch_id"]: recorded for recorded in store.open_batches(warehouse)}
+    days = set()
+    for batch_id in batch_ids:
+        items = store.batch_items(warehouse, batch_id)
+        if batch_id in still_open and not _ingest(warehouse, client, still_open[batch_id], items):
             continue
-        items = {i["session_id"]: i for i in store.batch_items(warehouse, recorded["batch_id"])}
-        outcomes = {}
-        for line in [*_lines(client, remote.output_file_id), *_lines(client, remote.error_file_id)]:
-            if line.get("custom_id") in items:
-                outcomes[line["custom_id"]] = parse_line(line)
-        model = recorded["model"]
-        results = []
-        for session_id, item in items.items():
-            outcome = outcomes.get(session_id) or Outcome(error=f"missing from batch output (batch {remote.status})")
-            results.append({**{k: item[k] for k in ("transcript_hash", "prompt_version", "model", "session_id",
-                                                     "session_date")}, "is_batch": True, "outcome": outcome,
-                            "cost_usd": outcome.cost_usd(client.config.provider, model, True)})
-            days.add(item["session_date"])
-        store.save_results(warehouse, results)
-        store.record_batch(warehouse, {**recorded, "status": remote.status, "output_file_id": remote.output_file_id,
-                                       "error_file_id": remote.error_file_id, "ingested_at": store.now()}, [])
-        done.append(recorded["batch_id"])
-    return done, days
+        days |= {item["session_date"] for item in items}
+    return days

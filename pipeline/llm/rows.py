@@ -9,18 +9,15 @@ nothing more. The fallback keeps the heuristic score and tier, says so in `score
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from pipeline.llm.prompt import PROMPT_VERSION
 from pipeline.llm.rubric import CRITERIA, score_analysis
 from pipeline.llm.schema import Analysis
 from pipeline.llm.sentiment import lexicon_sentiment
-
-if TYPE_CHECKING:
-    from pipeline.llm.analyze import Session
+from pipeline.llm.sessions import Session
 
 
-def heuristic_row(s: "Session", day: date, status: str, enabled: bool) -> dict:
+def heuristic_row(s: Session, day: date, status: str, enabled: bool) -> dict:
     value, label = lexicon_sentiment(s.caller_lines)
     return {"session_id": s.session_id, "session_date": day, "lead_score": s.heuristic["lead_score"],
             "lead_tier": s.heuristic["lead_tier"], "reasons": s.heuristic["reasons"], "scorer": "heuristic",
@@ -31,7 +28,7 @@ def heuristic_row(s: "Session", day: date, status: str, enabled: bool) -> dict:
             "is_batch": False}
 
 
-def llm_row(s: "Session", day: date, used: list[dict], model: str) -> dict:
+def llm_row(s: Session, day: date, used: list[dict], model: str) -> dict:
     answer = Analysis.model_validate_json(used[-1]["response_json"])
     paid = [u for u in used if u.get("session_id") == s.session_id]  # usage and cost count where they were paid
     rubric = score_analysis(answer, s.caller_lines)

@@ -5,7 +5,7 @@
 `llm_cache` (one answer per transcript hash, prompt version and model: what makes re-runs free; and which session
 paid for it), `llm_failures`
 (what to retry next run, with attempt counts), `llm_batches` and `llm_batch_items` (submitted Batch API jobs and
-which session each line is, so the sensor can ingest them).
+which session each line is, so a later run can ingest them).
 """
 
 from __future__ import annotations
