@@ -12,6 +12,7 @@ import dagster as dg
 from agent.settings import load_settings
 from pipeline.ingest import IngestResult, ingest
 from pipeline.resources import WarehouseResource
+from pipeline.tables import ALL_TABLES
 
 
 class IngestConfig(dg.Config):
@@ -22,7 +23,7 @@ class IngestConfig(dg.Config):
 @dg.op(description="Pulls session payloads from Pub/Sub into raw_sessions / raw_sessions_rejected.")
 def land_pubsub_messages(context: dg.OpExecutionContext, config: IngestConfig, warehouse: WarehouseResource) -> None:
     backend = warehouse.get()
-    backend.ensure_tables()
+    backend.ensure_tables(ALL_TABLES)
 
     def progress(result: IngestResult) -> None:
         context.log.info(f"batch {result.batches}: {result.pulled} pulled, {result.sessions} sessions, "

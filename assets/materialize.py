@@ -16,7 +16,7 @@ import dagster as dg
 from pipeline.partitions import daily_partitions
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse
-from pipeline.warehouse.registry import TABLES
+from pipeline.tables import ALL_TABLES, TABLES
 
 
 def table_asset_kwargs(table_name: str, group: str, description: str, deps: list[str]) -> dict:
@@ -38,7 +38,7 @@ def materialize_days(
 ) -> dg.MaterializeResult:
     """Build each selected day with `build_day` (which replaces that day atomically and returns its row count)."""
     backend = warehouse.get()
-    backend.ensure_tables()
+    backend.ensure_tables(ALL_TABLES)
     counts = {}
     for day in partition_days(context):
         counts[day.isoformat()] = build_day(backend, day)

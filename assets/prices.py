@@ -13,6 +13,7 @@ from pipeline.cost import load_prices, unit_costs
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.tables import UNIT_PRICES
+from pipeline.tables import ALL_TABLES
 
 
 def price_rows() -> pa.Table:
@@ -30,7 +31,7 @@ def price_rows() -> pa.Table:
           metadata={"dagster/table_name": UNIT_PRICES.name})
 def unit_prices(warehouse: WarehouseResource) -> dg.MaterializeResult:
     backend = warehouse.get()
-    backend.ensure_tables()
+    backend.ensure_tables(ALL_TABLES)
     rows = price_rows()
-    backend.replace_table(UNIT_PRICES.name, rows)
+    backend.replace_table(UNIT_PRICES, rows)
     return dg.MaterializeResult(metadata={"dagster/row_count": rows.num_rows})

@@ -33,6 +33,6 @@ def lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
                                {"company": row["company"]} if row["company"] else {}, threshold=threshold)
             rows.append({"session_id": row["session_id"], "session_date": day, "lead_score": score.score,
                          "lead_tier": score.tier, "reasons": score.reasons, "scorer": "heuristic"})
-        return wh.replace_partition("lead_scores", day, to_arrow(LEAD_SCORES, rows))
+        return wh.replace_partition(LEAD_SCORES, day, to_arrow(LEAD_SCORES, rows))
 
     return materialize_days(context, warehouse, build)

@@ -39,6 +39,6 @@ def session_signals(context: dg.AssetExecutionContext, warehouse: WarehouseResou
              **extract_signals(user or [], tools or [], assistant or [], vocabulary).to_dict()}
             for session_id, user, assistant, tools in day_inputs(wh, day)
         ]
-        return wh.replace_partition("session_signals", day, to_arrow(SESSION_SIGNALS, rows))
+        return wh.replace_partition(SESSION_SIGNALS, day, to_arrow(SESSION_SIGNALS, rows))
 
     return materialize_days(context, warehouse, build)

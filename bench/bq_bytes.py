@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.warehouse.registry import TABLES
+from pipeline.tables import TABLES
 
 USD_PER_TIB = 6.25
 MIN_BYTES_PER_TABLE = 10 * 2**20

@@ -22,6 +22,7 @@ from pipeline.generator import generate_sessions
 from agent.pubsub_clients import ensure_topic_and_subscription
 from pipeline.ingest import ingest
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+from pipeline.tables import ALL_TABLES
 
 
 def run(sessions: int, batch_size: int, bodies: list[bytes]) -> tuple[float, float]:
@@ -32,7 +33,7 @@ def run(sessions: int, batch_size: int, bodies: list[bytes]) -> tuple[float, flo
     publisher = pubsub_v1.PublisherClient(pubsub_v1.types.BatchSettings(max_messages=1000, max_latency=0.05))
     with tempfile.TemporaryDirectory() as tmp:
         warehouse = DuckDBWarehouse(Path(tmp) / "bench.duckdb")
-        warehouse.ensure_tables()
+        warehouse.ensure_tables(ALL_TABLES)
         start = time.perf_counter()
         for future in [publisher.publish(settings.pubsub_topic_path, body) for body in bodies]:
             future.result(timeout=60)

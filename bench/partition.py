@@ -27,6 +27,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from bq_bytes import day_bytes  # bench/ is the script's directory, first on sys.path
+from pipeline.tables import ALL_TABLES
 
 DAY = date(2026, 11, 20)
 
@@ -49,7 +50,7 @@ def land(path: Path, sessions: int) -> tuple[float, float]:
         "published_at": now, "ingested_at": now, "payload": json.dumps(p),
     } for p in generate_sessions(sessions, seed=1, end=DAY)]
     warehouse = DuckDBWarehouse(path)
-    warehouse.ensure_tables()
+    warehouse.ensure_tables(ALL_TABLES)
     warehouse.land_raw(to_arrow(RAW_SESSIONS, rows), to_arrow(RAW_SESSIONS_REJECTED, []))
     return time.perf_counter() - start, time.process_time() - cpu
 

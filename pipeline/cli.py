@@ -86,10 +86,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from agent.pubsub_clients import ensure_topic_and_subscription
     from pipeline.ingest import ingest
     from pipeline.resources import warehouse_from_env
+    from pipeline.tables import ALL_TABLES
 
     settings = load_settings()
     warehouse = warehouse_from_env().get()
-    warehouse.ensure_tables()
+    warehouse.ensure_tables(ALL_TABLES)
     if args.create_subscription:
         ensure_topic_and_subscription(settings)
     result = ingest(settings, warehouse, max_messages=args.max_messages, batch_size=args.batch_size,
@@ -102,7 +103,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ddl(args: argparse.Namespace) -> int:
-    from pipeline.warehouse.registry import ALL_TABLES
+    from pipeline.tables import ALL_TABLES
     from pipeline.resources import warehouse_from_env
 
     dialect = warehouse_from_env().dialect()

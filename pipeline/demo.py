@@ -21,6 +21,7 @@ from pipeline.ingest import ingest
 from pipeline.landing import land_batch, messages_from_payloads
 from pipeline.resources import warehouse_from_env
 from pipeline.warehouse import Warehouse
+from pipeline.tables import ALL_TABLES
 
 
 PUBSUB_HELP = ("Pub/Sub emulator not found: writing sessions straight to the raw table. For the full path install "
@@ -100,7 +101,7 @@ def print_summary(warehouse: Warehouse, first: str, last: str, settings: Setting
 
 def run_demo(settings: Settings, sessions_per_day: int = 300, days: int = 2, seed: int = 7, agent_calls: int = 5) -> int:
     warehouse = warehouse_from_env().get()
-    warehouse.ensure_tables()
+    warehouse.ensure_tables(ALL_TABLES)
     end = datetime.now(timezone.utc).date() - timedelta(days=1)
     if settings.pubsub_emulator_host:
         landed = land_via_pubsub(settings, warehouse, sessions_per_day * days, days, seed, end, agent_calls)

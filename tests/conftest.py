@@ -14,6 +14,7 @@ from pubsub_emulator import pubsub_emulator
 from pipeline.generator import generate_sessions
 from pipeline.landing import land_batch, messages_from_payloads
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+from pipeline.tables import ALL_TABLES
 
 DAY = date(2026, 11, 20)
 PRODUCTION_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SALESFORCE_USERNAME", "SALESFORCE_INSTANCE_URL",
@@ -56,7 +57,7 @@ def bigquery_warehouse(bigquery_endpoint: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("VA_BIGQUERY_ENDPOINT", bigquery_endpoint)
     monkeypatch.setenv("VA_BIGQUERY_DATASET", dataset)
     warehouse = BigQueryWarehouse("test-project", dataset, bigquery_endpoint)
-    warehouse.ensure_tables()
+    warehouse.ensure_tables(ALL_TABLES)
     return warehouse
 
 
@@ -69,7 +70,7 @@ def warehouse(request: pytest.FixtureRequest):
 @pytest.fixture
 def duckdb_warehouse(tmp_path: Path) -> DuckDBWarehouse:
     warehouse = DuckDBWarehouse(tmp_path / "data" / "warehouse.duckdb")
-    warehouse.ensure_tables()
+    warehouse.ensure_tables(ALL_TABLES)
     return warehouse
 
 

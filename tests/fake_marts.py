@@ -16,6 +16,7 @@ import pytest
 
 from conftest import DAY, land_generated
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+from pipeline.tables import ALL_TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt"
@@ -59,7 +60,7 @@ def build_marts(duckdb_path: Path, work_dir: Path, sessions: int = 150, days: in
     """Land, build the payload models, materialize the analysis and `dbt build` everything; returns the landed
     payloads and the last dbt process."""
     warehouse = DuckDBWarehouse(duckdb_path)
-    warehouse.ensure_tables()
+    warehouse.ensure_tables(ALL_TABLES)
     payloads = land_generated(warehouse, sessions, days=days, seed=seed, end=end)
     all_days = [end - timedelta(days=offset) for offset in reversed(range(days))]
     window = dbt_vars(all_days[0], all_days[-1])

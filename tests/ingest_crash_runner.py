@@ -23,6 +23,7 @@ from google.cloud import pubsub_v1
 from agent.settings import load_settings
 from pipeline.ingest import ingest
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+from pipeline.tables import ALL_TABLES
 
 
 class Progress:
@@ -75,7 +76,7 @@ def main(argv: list[str]) -> int:
     batch_size = int(argv[0])
     progress = Progress(argv[1], int(argv[2])) if len(argv) > 2 else Progress()
     subscriber, warehouse = reporting_clients(progress)
-    warehouse.ensure_tables()
+    warehouse.ensure_tables(ALL_TABLES)
     with subscriber:
         result = ingest(load_settings(), warehouse, batch_size=batch_size, time_budget_s=60, subscriber=subscriber)
     progress.report("done", result.sessions)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from pipeline.tables import ALL_TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDED = REPO / "tests" / "data" / "mart_checksums.json"
@@ -47,7 +48,7 @@ def build_corpus_marts(work: Path) -> Path:
 
     path = work / "warehouse.duckdb"
     warehouse = DuckDBWarehouse(path)
-    warehouse.ensure_tables()
+    warehouse.ensure_tables(ALL_TABLES)
     land_generated(warehouse, CORPUS["sessions"], days=CORPUS["days"], seed=CORPUS["seed"], end=CORPUS["end"])
     first = CORPUS["end"] - timedelta(days=CORPUS["days"] - 1)
     home = work / "dagster_home"

@@ -96,7 +96,7 @@ def test_the_checks_fail_on_data_built_to_fail_them(duckdb_warehouse):
         "FROM range(10) AS t(i)",
     ])
     # transcripts: every caller turn missing; scores out of range; KPIs that disagree with raw
-    wh.replace_partition("lead_scores", day, to_arrow(LEAD_SCORES, [
+    wh.replace_partition(LEAD_SCORES, day, to_arrow(LEAD_SCORES, [
         {"session_id": "s", "session_date": day, "lead_score": 140, "lead_tier": "scorching", "reasons": [],
          "scorer": "heuristic"}]))
     wh.run_transaction([f"INSERT INTO daily_kpis (session_date, sessions) VALUES (DATE '{day}', 999)"])

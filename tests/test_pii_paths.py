@@ -21,6 +21,7 @@ from pipeline.generator import generate_sessions
 from pipeline.landing import land_batch, messages_from_payloads
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+from pipeline.tables import ALL_TABLES
 
 PII = ["ana.lopez@summitair.example", "555-867-5309", "4111 1111 1111 1111", "4111111111111111"]
 
@@ -32,7 +33,7 @@ def sent(tmp_path_factory) -> dict[str, str]:
 
     work = tmp_path_factory.mktemp("pii_paths")
     wh = DuckDBWarehouse(work / "warehouse.duckdb")
-    wh.ensure_tables()
+    wh.ensure_tables(ALL_TABLES)
     payloads = list(generate_sessions(30, 1, seed=5, end=DAY))
     for payload in payloads:
         add_caller_line(payload, f"Reach me at {PII[0]} or {PII[1]}; I'd pay with card {PII[2]}.")

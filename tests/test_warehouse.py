@@ -19,23 +19,23 @@ def score_rows(n: int, tier: str = "warm") -> list[dict]:
 
 
 def test_replacing_a_partition_twice_keeps_one_copy(warehouse):
-    warehouse.replace_partition("lead_scores", DAY, to_arrow(LEAD_SCORES, score_rows(5)))
-    warehouse.replace_partition("lead_scores", DAY, to_arrow(LEAD_SCORES, score_rows(5)))
-    assert warehouse.count_partition("lead_scores", DAY) == 5
+    warehouse.replace_partition(LEAD_SCORES, DAY, to_arrow(LEAD_SCORES, score_rows(5)))
+    warehouse.replace_partition(LEAD_SCORES, DAY, to_arrow(LEAD_SCORES, score_rows(5)))
+    assert warehouse.count_partition(LEAD_SCORES, DAY) == 5
 
 
 def test_replacing_a_partition_leaves_other_days_alone(warehouse):
     other = [dict(row, session_date=date(2026, 11, 19)) for row in score_rows(3)]
-    warehouse.replace_partition("lead_scores", date(2026, 11, 19), to_arrow(LEAD_SCORES, other))
-    warehouse.replace_partition("lead_scores", DAY, to_arrow(LEAD_SCORES, score_rows(2)))
-    assert warehouse.count_partition("lead_scores", date(2026, 11, 19)) == 3
+    warehouse.replace_partition(LEAD_SCORES, date(2026, 11, 19), to_arrow(LEAD_SCORES, other))
+    warehouse.replace_partition(LEAD_SCORES, DAY, to_arrow(LEAD_SCORES, score_rows(2)))
+    assert warehouse.count_partition(LEAD_SCORES, date(2026, 11, 19)) == 3
 
 
 def test_a_failed_replace_keeps_the_old_rows(warehouse):
-    warehouse.replace_partition("lead_scores", DAY, to_arrow(LEAD_SCORES, score_rows(4)))
-    with pytest.raises(Exception, match="no_such_table"):
-        warehouse.replace_partition_from_query("lead_scores", DAY, "SELECT * FROM no_such_table")
-    assert warehouse.count_partition("lead_scores", DAY) == 4
+    warehouse.replace_partition(LEAD_SCORES, DAY, to_arrow(LEAD_SCORES, score_rows(4)))
+    with pytest.raises(Exception, match="lead_tier"):
+        warehouse.replace_partition(LEAD_SCORES, DAY, to_arrow(LEAD_SCORES, score_rows(3)).drop_columns(["lead_tier"]))
+    assert warehouse.count_partition(LEAD_SCORES, DAY) == 4
 
 
 def test_landing_the_same_sessions_twice_keeps_one_row_each(warehouse):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.privacy.sql import Where, delete_rows
 from pipeline.warehouse import Warehouse
-from pipeline.warehouse.registry import ALL_TABLES
+from pipeline.tables import ALL_TABLES
 from pipeline.warehouse.tables import RAW_SESSIONS
 
 log = logging.getLogger(__name__)

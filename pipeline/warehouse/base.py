@@ -1,7 +1,7 @@
 """One small warehouse interface with two backends (DuckDB embedded, BigQuery in production).
 
-Assets push set-based work into the warehouse as SQL (`replace_partition_from_query`), and only bring rows into
-Python where a rule needs Python (`query` then `replace_partition`). Every write replaces whole partitions in one
+Set-based work is dbt's; Python assets bring rows into Python only where a rule needs Python (`query`, then
+`replace_partition`). Every write replaces whole partitions in one
 transaction, so re-running a partition gives the same rows and a failed write leaves the old ones.
 """
 
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import pyarrow as pa
 
 from pipeline.warehouse.dialect import Dialect
-from pipeline.warehouse.registry import ALL_TABLES, TABLES
 from pipeline.warehouse.tables import RAW_LANDINGS, RAW_SESSIONS, RAW_SESSIONS_REJECTED, Table
 
 _ARROW_TYPES = {
@@ -53,40 +52,27 @@ class Warehouse(ABC):
         """The tables present now (and the views, with `views`), dbt's included, transient staging left out:
         the dbt marts exist only once dbt has run."""
 
-    def ensure_tables(self) -> None:
-        self.run_transaction([self.dialect.create_table(table) for table in ALL_TABLES])
+    def ensure_tables(self, tables: Sequence[Table]) -> None:
+        self.run_transaction([self.dialect.create_table(table) for table in tables])
 
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         result = self.query(sql, params)
         return result.column(0)[0].as_py() if result.num_rows else None
 
-    def count_partition(self, table_name: str, day: date) -> int:
-        table = TABLES[table_name]
+    def count_partition(self, table: Table, day: date) -> int:
         return int(self.scalar(
             f"SELECT COUNT(*) FROM {self.dialect.table(table.name)} WHERE {table.partition_column} = {self.dialect.param('day')}",
             {"day": day},
         ))
 
-    def replace_partition_from_query(
-        self, table_name: str, day: date, select_sql: str, params: Mapping[str, Any] | None = None,
-        staged: Mapping[str, pa.Table] | None = None,
-    ) -> int:
-        """Replace one day of `table_name` with the rows of `select_sql`, computed inside the warehouse (which may
-        join small `staged` Arrow tables, referenced through `staged_table(name)`)."""
-        self.run_transaction(self.dialect.replace_partition(TABLES[table_name], select_sql), {"day": day, **(params or {})},
-                             staged)
-        return self.count_partition(table_name, day)
-
-    def replace_partition(self, table_name: str, day: date, rows: pa.Table) -> int:
-        """Replace one day of `table_name` with rows computed in Python."""
-        table = TABLES[table_name]
+    def replace_partition(self, table: Table, day: date, rows: pa.Table) -> int:
+        """Replace one day of `table` with rows computed in Python."""
         self.run_transaction(self.dialect.replace_partition(table, self._select_staged(table, "rows")), {"day": day},
                              {"rows": rows})
         return rows.num_rows
 
-    def replace_table(self, table_name: str, rows: pa.Table) -> int:
-        """Replace every row of an unpartitioned `table_name` with rows computed in Python, in one transaction."""
-        table = TABLES[table_name]
+    def replace_table(self, table: Table, rows: pa.Table) -> int:
+        """Replace every row of an unpartitioned `table` with rows computed in Python, in one transaction."""
         columns = ", ".join(table.column_names)
         self.run_transaction([f"DELETE FROM {self.dialect.table(table.name)} WHERE TRUE",
                               f"INSERT INTO {self.dialect.table(table.name)} ({columns}) {self._select_staged(table, 'rows')}"],

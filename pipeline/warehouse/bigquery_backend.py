@@ -12,7 +12,7 @@ import io
 import re
 import uuid
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,7 +22,7 @@ from google.cloud import bigquery
 
 from pipeline.warehouse.base import Warehouse
 from pipeline.warehouse.dialect import BigQueryDialect
-from pipeline.warehouse.registry import ALL_TABLES
+from pipeline.warehouse.tables import Table
 
 _ARROW_TO_BIGQUERY = {"string": "STRING", "int64": "INT64", "double": "FLOAT64", "bool": "BOOL", "date32[day]": "DATE",
                       "timestamp[us]": "TIMESTAMP"}
@@ -59,9 +59,9 @@ class BigQueryWarehouse(Warehouse):
         self.client = make_client(project, endpoint, location)
         self._token = uuid.uuid4().hex[:12]
 
-    def ensure_tables(self) -> None:
+    def ensure_tables(self, tables: Sequence[Table]) -> None:
         self.client.create_dataset(self.dataset_id, exists_ok=True)
-        for table in ALL_TABLES:  # DDL may not run inside a BigQuery transaction
+        for table in tables:  # DDL may not run inside a BigQuery transaction
             self.client.query(self.dialect.create_table(table)).result()
 
     def relations(self, views: bool = False) -> set[str]:
