@@ -5,7 +5,6 @@ direct path, so both land exactly the same rows."""
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
@@ -13,11 +12,11 @@ from typing import Any, Iterable, Mapping
 import pyarrow as pa
 
 from agent.contract import ContractError, parse_payload
+from agent.message import decode_body
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.tables import RAW_SESSIONS, RAW_SESSIONS_REJECTED
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # Pub/Sub's own limit; anything larger did not come from our exporter.
-MAX_DECODED_BYTES = 64 * 1024 * 1024  # a gzipped payload may expand to this much, and no further (gzip bombs).
 REJECT_KEEP_BYTES = 1024 * 1024  # a rejected body is kept up to 1 MiB, with its full size in the reason.
 
 
@@ -46,16 +45,7 @@ def _naive_utc(moment: datetime) -> datetime:
 def _decode(message: Message) -> bytes:
     if len(message.data) > MAX_MESSAGE_BYTES:
         raise ContractError([f"<message>: body of {len(message.data)} bytes exceeds the {MAX_MESSAGE_BYTES} byte limit"])
-    if message.attributes.get("content_encoding") != "gzip":
-        return message.data
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(message.data, MAX_DECODED_BYTES)
-    except zlib.error as exc:
-        raise ContractError([f"<message>: content_encoding=gzip but the body is not gzip ({exc})"]) from None
-    if inflater.unconsumed_tail:
-        raise ContractError([f"<message>: gzip body expands beyond {MAX_DECODED_BYTES} bytes"])
-    return data
+    return decode_body(message.data, message.attributes.get("content_encoding"))
 
 
 def _session_row(message: Message, received_at: datetime) -> dict[str, Any]:
