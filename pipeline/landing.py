@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 import pyarrow as pa
 
 from agent.contract import ContractError, parse_payload
 from agent.message import decode_body
+from pipeline.clock import naive_utc, now
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.tables import RAW_SESSIONS, RAW_SESSIONS_REJECTED
 
@@ -38,10 +39,6 @@ class LandingBatch:
         return {day.isoformat() for day in self.sessions.column("session_date").to_pylist()}
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def _decode(message: Message) -> bytes:
     if len(message.data) > MAX_MESSAGE_BYTES:
         raise ContractError([f"<message>: body of {len(message.data)} bytes exceeds the {MAX_MESSAGE_BYTES} byte limit"])
@@ -53,12 +50,12 @@ def _session_row(message: Message, received_at: datetime) -> dict[str, Any]:
     metadata = payload.participant.metadata
     return {
         "session_id": payload.session_id, "session_date": payload.ended_at.date(),
-        "started_at": _naive_utc(payload.started_at), "ended_at": _naive_utc(payload.ended_at),
+        "started_at": naive_utc(payload.started_at), "ended_at": naive_utc(payload.ended_at),
         "schema_version": payload.schema_version, "agent_name": payload.agent_name,
         "agent_version": payload.agent_version,
         "participant_email": str(metadata.get("email") or "") or None,
         "participant_company": str(metadata.get("company") or "") or None,
-        "message_id": message.message_id, "published_at": _naive_utc(message.published_at),
+        "message_id": message.message_id, "published_at": naive_utc(message.published_at),
         "ingested_at": received_at, "payload": payload.model_dump_json(),
     }
 
@@ -79,7 +76,7 @@ def land_batch(messages: Iterable[Message], received_at: datetime | None = None)
     """Validate each message with the contract; never raises for bad input. Whatever one message makes fail
     (the contract, decoding, serialising) is that message's reject, never the batch's: the contract admits only
     values both engines store as they came (see agent/contract.py), so the Arrow conversion cannot fail."""
-    received = _naive_utc(received_at or datetime.now(timezone.utc))
+    received = naive_utc(received_at or now())
     sessions, rejects = [], []
     for message in messages:
         try:
