@@ -35,7 +35,8 @@ from livekit.agents.voice.events import (
 )
 
 from agent.contract import SCHEMA_VERSION, ContractError, SessionPayload, TurnMetrics, parse_payload
-from agent.export import ExportResult, export_session, prewarm
+from agent.export import ExportResult, export_session
+from agent.publish import prewarm
 from agent.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)

@@ -15,13 +15,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from agent.contract import ContractError, parse_payload
+from agent.message import OutboundMessage, decode_body, message_attributes
+from agent.publish import publish_blocking
 from agent.settings import Settings, load_settings
-
-if TYPE_CHECKING:
-    from agent.export import OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +38,11 @@ class ReplayResult:
 def spool_name(message: OutboundMessage) -> str:
     gz = message.attributes.get("content_encoding") == "gzip"
     return f"{message.attributes['session_id']}{'.json.gz' if gz else '.json'}"
+
+
+def content_encoding(path: Path) -> str:
+    """The `content_encoding` a spool file's body was published with, which its name records."""
+    return "gzip" if path.name.endswith(".gz") else ""
 
 
 def write(spool_dir: Path, message: OutboundMessage) -> Path:
@@ -74,18 +77,14 @@ def spooled_files(spool_dir: Path) -> list[Path]:
 
 def read(path: Path) -> OutboundMessage:
     """Rebuild the message from a spool file, validating it so a corrupt file is reported rather than published."""
-    from agent.export import OutboundMessage, decode_data, message_attributes
-
     data = path.read_bytes()
-    encoding = "gzip" if path.name.endswith(".gz") else ""
-    payload = parse_payload(decode_data(data, {"content_encoding": encoding}))
+    encoding = content_encoding(path)
+    payload = parse_payload(decode_body(data, encoding))
     return OutboundMessage(data=data, attributes=message_attributes(payload, encoding))
 
 
 def replay(settings: Settings | None = None, timeout_s: float = REPLAY_TIMEOUT_S) -> ReplayResult:
     """Publish every spooled message; delete each file only once its publish future resolved."""
-    from agent.export import publish_blocking  # export imports this module for its fallback
-
     settings = settings or load_settings()
     result = ReplayResult()
     for path in spooled_files(settings.spool_dir):

@@ -7,10 +7,11 @@ the days that break the promise in its metadata.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import dagster as dg
 
+from pipeline.clock import utcnow
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse
 
@@ -20,7 +21,7 @@ MAX_REJECTED_SHARE = 0.02
 
 
 def _since() -> datetime:
-    return (datetime.now(timezone.utc) - timedelta(days=WINDOW_DAYS)).replace(tzinfo=None)
+    return utcnow() - timedelta(days=WINDOW_DAYS)
 
 
 def _rows(wh: Warehouse, sql: str) -> list[dict]:
@@ -31,7 +32,7 @@ def _rows(wh: Warehouse, sql: str) -> list[dict]:
 def raw_sessions_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     wh = warehouse.get()
     newest = wh.scalar(f"SELECT MAX(ingested_at) FROM {wh.dialect.table('raw_sessions')}")
-    age_h = None if newest is None else (datetime.now(timezone.utc).replace(tzinfo=None) - newest).total_seconds() / 3600
+    age_h = None if newest is None else (utcnow() - newest).total_seconds() / 3600
     return dg.AssetCheckResult(passed=age_h is not None and age_h <= RAW_FRESHNESS_HOURS,
                                metadata={"newest_ingested_at": str(newest), "age_hours": age_h})
 

@@ -7,12 +7,13 @@ complete past day (the off-peak run: heuristic-hot sessions sync, the rest to th
 """
 
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Optional
 
 import dagster as dg
 
 from assets.materialize import partition_days
+from pipeline import clock
 from pipeline.llm.analyze import build_day
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import llm_enabled, load_llm_config
@@ -37,7 +38,7 @@ class LLMScoresConfig(dg.Config):
 def resolve_mode(mode: str, day: date, today: date | None = None) -> str:
     if mode != "auto":
         return mode
-    return "batch" if day < (today or datetime.now(timezone.utc).date()) else "hot_only"
+    return "batch" if day < (today or clock.today()) else "hot_only"
 
 
 def llm_client(config: LLMScoresConfig | None = None) -> LLMClient | None:

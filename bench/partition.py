@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 from bq_bytes import day_bytes  # bench/ is the script's directory, first on sys.path
@@ -34,13 +34,14 @@ DAY = date(2026, 11, 20)
 
 def land(path: Path, sessions: int) -> tuple[float, float]:
     """Generate `sessions` calls for DAY and land them through the real landing MERGE: (wall s, CPU s)."""
+    from pipeline.clock import utcnow
     from pipeline.generator import generate_sessions
     from pipeline.warehouse import to_arrow
     from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
     from pipeline.warehouse.tables import RAW_SESSIONS, RAW_SESSIONS_REJECTED
 
     start, cpu = time.perf_counter(), time.process_time()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     rows = [{
         "session_id": p["session_id"], "session_date": DAY, "schema_version": 1,
         "started_at": datetime.fromisoformat(p["started_at"]).replace(tzinfo=None),  # generated in UTC

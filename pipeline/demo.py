@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import dagster as dg
 
 from agent.settings import Settings
+from pipeline.clock import now, today
 from pipeline.generator import generate_sessions
 from pipeline.ingest import ingest
 from pipeline.landing import land_batch, messages_from_payloads
@@ -31,7 +32,7 @@ PUBSUB_HELP = ("Pub/Sub emulator not found: writing sessions straight to the raw
 
 def land_generated(warehouse: Warehouse, sessions: int, days: int, seed: int, end: date) -> set[str]:
     """The direct path (no Pub/Sub): validate and land generated payloads exactly as ingestion would."""
-    batch = land_batch(messages_from_payloads(generate_sessions(sessions, days, seed, end), datetime.now(timezone.utc)))
+    batch = land_batch(messages_from_payloads(generate_sessions(sessions, days, seed, end), now()))
     warehouse.land_raw(batch.sessions, batch.rejects)
     return batch.session_dates
 
@@ -102,7 +103,7 @@ def print_summary(warehouse: Warehouse, first: str, last: str, settings: Setting
 def run_demo(settings: Settings, sessions_per_day: int = 300, days: int = 2, seed: int = 7, agent_calls: int = 5) -> int:
     warehouse = warehouse_from_env().get()
     warehouse.ensure_tables(ALL_TABLES)
-    end = datetime.now(timezone.utc).date() - timedelta(days=1)
+    end = today() - timedelta(days=1)
     if settings.pubsub_emulator_host:
         landed = land_via_pubsub(settings, warehouse, sessions_per_day * days, days, seed, end, agent_calls)
     else:

@@ -11,6 +11,8 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
+from pipeline.clock import today
+
 COMPANIES = ["Summit Air", "Harbor Lights", "Northwind Legal", "Bluebird Realty", "Acme Roofing", "Crescent Dental",
              "Pine & Oak Law", "Vertex Logistics", "Lumen Studio", "Granite Insurance", "Mosaic Events", "Orbit Labs",
              "Cedar Property Group", "Tidewater Marine", "Quill Accounting", "Redwood Staffing"]
@@ -123,7 +125,7 @@ def generate_session(rng: random.Random, day: date, index: int) -> dict[str, Any
 def generate_sessions(count: int, days: int = 1, seed: int = 7, end: date | None = None) -> Iterator[dict[str, Any]]:
     """`count` sessions spread evenly over the `days` days ending on `end` (default: yesterday, UTC)."""
     rng = random.Random(seed)
-    last = end or (datetime.now(timezone.utc).date() - timedelta(days=1))
+    last = end or (today() - timedelta(days=1))
     for index in range(count):
         day = last - timedelta(days=days - 1 - index * days // max(count, 1))
         yield generate_session(rng, day, index)

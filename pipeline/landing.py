@@ -5,19 +5,19 @@ direct path, so both land exactly the same rows."""
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 import pyarrow as pa
 
 from agent.contract import ContractError, parse_payload
+from agent.message import decode_body
+from pipeline.clock import naive_utc, now
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.tables import RAW_SESSIONS, RAW_SESSIONS_REJECTED
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # Pub/Sub's own limit; anything larger did not come from our exporter.
-MAX_DECODED_BYTES = 64 * 1024 * 1024  # a gzipped payload may expand to this much, and no further (gzip bombs).
 REJECT_KEEP_BYTES = 1024 * 1024  # a rejected body is kept up to 1 MiB, with its full size in the reason.
 
 
@@ -39,23 +39,10 @@ class LandingBatch:
         return {day.isoformat() for day in self.sessions.column("session_date").to_pylist()}
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def _decode(message: Message) -> bytes:
     if len(message.data) > MAX_MESSAGE_BYTES:
         raise ContractError([f"<message>: body of {len(message.data)} bytes exceeds the {MAX_MESSAGE_BYTES} byte limit"])
-    if message.attributes.get("content_encoding") != "gzip":
-        return message.data
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(message.data, MAX_DECODED_BYTES)
-    except zlib.error as exc:
-        raise ContractError([f"<message>: content_encoding=gzip but the body is not gzip ({exc})"]) from None
-    if inflater.unconsumed_tail:
-        raise ContractError([f"<message>: gzip body expands beyond {MAX_DECODED_BYTES} bytes"])
-    return data
+    return decode_body(message.data, message.attributes.get("content_encoding"))
 
 
 def _session_row(message: Message, received_at: datetime) -> dict[str, Any]:
@@ -63,12 +50,12 @@ def _session_row(message: Message, received_at: datetime) -> dict[str, Any]:
     metadata = payload.participant.metadata
     return {
         "session_id": payload.session_id, "session_date": payload.ended_at.date(),
-        "started_at": _naive_utc(payload.started_at), "ended_at": _naive_utc(payload.ended_at),
+        "started_at": naive_utc(payload.started_at), "ended_at": naive_utc(payload.ended_at),
         "schema_version": payload.schema_version, "agent_name": payload.agent_name,
         "agent_version": payload.agent_version,
         "participant_email": str(metadata.get("email") or "") or None,
         "participant_company": str(metadata.get("company") or "") or None,
-        "message_id": message.message_id, "published_at": _naive_utc(message.published_at),
+        "message_id": message.message_id, "published_at": naive_utc(message.published_at),
         "ingested_at": received_at, "payload": payload.model_dump_json(),
     }
 
@@ -89,7 +76,7 @@ def land_batch(messages: Iterable[Message], received_at: datetime | None = None)
     """Validate each message with the contract; never raises for bad input. Whatever one message makes fail
     (the contract, decoding, serialising) is that message's reject, never the batch's: the contract admits only
     values both engines store as they came (see agent/contract.py), so the Arrow conversion cannot fail."""
-    received = _naive_utc(received_at or datetime.now(timezone.utc))
+    received = naive_utc(received_at or now())
     sessions, rejects = [], []
     for message in messages:
         try:

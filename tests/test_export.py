@@ -17,7 +17,8 @@ import pytest
 
 from agent.contract import SessionPayload, parse_payload
 from agent.demo import ensure_emulator_topic, run_conversation
-from agent.export import MAX_MESSAGE_BYTES, decode_data, encode_message, export_session
+from agent.export import export_session
+from agent.message import MAX_MESSAGE_BYTES, decode_body, encode_message
 from agent.settings import Settings
 from pubsub_emulator import closed_port, find_emulator, pubsub_emulator
 from test_recorder import sales_call
@@ -91,7 +92,7 @@ def test_published_payload_is_pulled_back_identical(settings: Settings, tmp_path
 
     (message,) = pull(settings, 1)
     assert dict(message.attributes) == {"schema_version": "1", "session_id": payload.session_id, "agent_name": "trialist"}
-    assert decode_data(message.data, dict(message.attributes)) == payload.model_dump_json().encode()
+    assert decode_body(message.data, message.attributes.get("content_encoding")) == payload.model_dump_json().encode()
     assert parse_payload(message.data) == payload
     assert not settings.spool_dir.exists() or not any(settings.spool_dir.iterdir())
 
@@ -131,7 +132,7 @@ def test_compressible_15mb_transcript_is_gzipped_whole(settings: Settings) -> No
 
     assert asyncio.run(export_session(payload, settings)).status == "published"
     (pulled,) = pull(settings, 1)
-    assert parse_payload(decode_data(pulled.data, dict(pulled.attributes))) == payload
+    assert parse_payload(decode_body(pulled.data, pulled.attributes.get("content_encoding"))) == payload
 
 
 def test_incompressible_15mb_transcript_is_cut_with_a_marker(settings: Settings) -> None:
@@ -141,7 +142,7 @@ def test_incompressible_15mb_transcript_is_cut_with_a_marker(settings: Settings)
 
     (pulled,) = pull(settings, 1)
     assert len(pulled.data) < 10_000_000
-    exported = parse_payload(decode_data(pulled.data, dict(pulled.attributes)))
+    exported = parse_payload(decode_body(pulled.data, pulled.attributes.get("content_encoding")))
     kept = exported.attributes["transcript_items_kept"]
     assert exported.attributes["truncated"] is True and exported.attributes["transcript_items_total"] == 1500
     assert 0 < kept < 1500 and exported.transcript[:kept] == payload.transcript[:kept]

@@ -15,7 +15,7 @@ from agent import spool
 from agent.commands import register
 from agent.contract import parse_payload
 from agent.demo import ensure_emulator_topic, make_conversation, run_conversation
-from agent.export import decode_data, encode_message
+from agent.message import decode_body, encode_message
 from agent.settings import Settings
 from pubsub_emulator import closed_port, find_emulator, pubsub_emulator
 from test_export import big_payload, pull
@@ -95,7 +95,7 @@ def test_replay_publishes_each_spooled_session_once_and_empties_the_spool(
     messages = pull(settings, 3)
     assert sorted(m.attributes["session_id"] for m in messages) == sorted(ids)
     for message in messages:
-        payload = parse_payload(decode_data(message.data, dict(message.attributes)))
+        payload = parse_payload(decode_body(message.data, message.attributes.get("content_encoding")))
         assert payload.session_id == message.attributes["session_id"] and payload.transcript
 
 

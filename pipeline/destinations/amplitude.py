@@ -2,8 +2,9 @@
 
 - `insert_id` = session_id, so Amplitude drops a re-sent event (its dedupe window is 7 days); and
   `amplitude_sent` records each accepted session so a re-run does not even re-send.
-- Batched (`batch_size` events per request), retried on 429/5xx/transport errors with Retry-After or
-  exponential back-off; a 413 splits the batch; a 400 is recorded as an error and the batch waits for the next run.
+- Batched (`batch_size` events per request), retried on 429/5xx/transport errors under `pipeline.retry`
+  (exponential back-off, Retry-After honoured); a 413 splits the batch; a 400 is recorded as an error and the
+  batch waits for the next run.
 - Pseudonymous: `user_id` is the lead's External ID hash (never the email), no transcript.
 - No API key: a dry run that writes the events to `destination_outbox`.
 """
@@ -18,10 +19,10 @@ from typing import Any, Callable, Sequence
 
 import httpx
 
-from pipeline.destinations.common import (
-    backoff_seconds, ensure_destination_tables, retry_after_seconds, upsert, utcnow, write_outbox,
-)
+from pipeline.clock import utcnow
+from pipeline.destinations.common import ensure_destination_tables, upsert, write_outbox
 from pipeline.destinations.tables import AMPLITUDE_SENT
+from pipeline.retry import RetryPolicy, retryable_status
 from pipeline.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -100,26 +101,21 @@ def session_event(row: dict) -> dict[str, Any]:
 def post_batch(client: httpx.Client, config: AmplitudeConfig, events: list[dict],
                sleep: Callable[[float], None] = time.sleep) -> tuple[int, str | None, int]:
     """Send one batch; (status, error or None, requests made). 413 is returned for the caller to split."""
-    error, requests_made = None, 0
-    for attempt in range(config.max_attempts):
+    requests_made = 0
+
+    def send() -> httpx.Response:
+        nonlocal requests_made
         requests_made += 1
-        try:
-            response = client.post(config.endpoint, json={"api_key": config.api_key, "events": events},
-                                   timeout=config.timeout_s)
-        except httpx.TransportError as exc:
-            status, error, wait = 0, type(exc).__name__, backoff_seconds(attempt, config.backoff_base_s)
-        else:
-            status = response.status_code
-            if response.is_success:
-                return status, None, requests_made
-            error = f"HTTP {status}: {response.text[:300]}"
-            if status in (400, 413) or (status < 500 and status != 429):
-                return status, error, requests_made
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            wait = backoff_seconds(attempt, config.backoff_base_s) if wait is None else wait
-        if attempt + 1 < config.max_attempts:
-            sleep(wait)
-    return status, error, requests_made
+        return client.post(config.endpoint, json={"api_key": config.api_key, "events": events},
+                           timeout=config.timeout_s)
+
+    policy = RetryPolicy(attempts=config.max_attempts, base_s=config.backoff_base_s)
+    try:
+        response = policy.call(send, retry_on=(httpx.TransportError,), retry_result=retryable_status, sleep=sleep)
+    except httpx.TransportError as exc:
+        return 0, type(exc).__name__, requests_made
+    status = response.status_code
+    return status, None if response.is_success else f"HTTP {status}: {response.text[:300]}", requests_made
 
 
 def send_session_events(wh: Warehouse, days: Sequence[date], config: AmplitudeConfig,

@@ -1,27 +1,21 @@
-"""What the destinations share: their tables, keyed upserts through staged Arrow tables, the dry-run outbox,
-and HTTP retry timing (Retry-After first, else capped exponential back-off)."""
+"""What the destinations share: their tables, keyed upserts through staged Arrow tables, and the dry-run outbox.
+(Their HTTP retries follow `pipeline.retry`.)"""
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
+from pipeline.clock import utcnow
 from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.tables import Table
 from pipeline.destinations.tables import DESTINATION_OUTBOX, DESTINATION_TABLES
 
-MAX_RETRY_WAIT_S = 60.0
-
 
 def ensure_destination_tables(wh: Warehouse) -> None:
     wh.run_transaction([wh.dialect.create_table(table) for table in DESTINATION_TABLES])
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def stable_json(value: Any) -> str:
@@ -76,25 +70,3 @@ def write_outbox(wh: Warehouse, destination: str, items: Mapping[str, Any]) -> i
     rows = [{"destination": destination, "item_id": item_id, "payload": stable_json(payload),
              "row_hash": row_hash(payload), "written_at": now} for item_id, payload in items.items()]
     return upsert(wh, DESTINATION_OUTBOX, ("destination", "item_id"), rows)
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date), capped; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        seconds = (moment - datetime.now(timezone.utc)).total_seconds()
-    return max(0.0, min(MAX_RETRY_WAIT_S, seconds))
-
-
-def backoff_seconds(attempt: int, base_s: float) -> float:
-    return min(MAX_RETRY_WAIT_S, base_s * (2 ** attempt))

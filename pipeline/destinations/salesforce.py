@@ -6,9 +6,9 @@
   2.0 above it. Per-record results decide what is recorded: accepted rows go to `salesforce_synced` (and leave
   `salesforce_failed`), rejected ones go to `salesforce_failed` with their error and are retried on the next run
   (their hash is not in `salesforce_synced`).
-- Rate limits: HTTP 429/503 are retried by the HTTP session honouring `Retry-After` (urllib3's Retry); a
-  REQUEST_LIMIT_EXCEEDED refusal, or API usage over `API_USAGE_STOP_SHARE` of the org's daily allowance (from the
-  Sforce-Limit-Info header), stops the sync cleanly and leaves the rest for the next run.
+- Rate limits: HTTP 429/503 are retried by the HTTP session honouring `Retry-After` (the `pipeline.retry` policy,
+  as urllib3's Retry); a REQUEST_LIMIT_EXCEEDED refusal, or API usage over `API_USAGE_STOP_SHARE` of the org's
+  daily allowance (from the Sforce-Limit-Info header), stops the sync cleanly and leaves the rest for the next run.
 - No credentials: a dry run that writes the payloads to `destination_outbox` and says so in the result.
 
 At most one sync runs at a time: the asset is in the Dagster pool `salesforce` (limit 1, see docs/destinations.md).
@@ -25,12 +25,13 @@ from typing import Any, Callable, Mapping
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from pipeline.clock import utcnow
 from pipeline.destinations.common import (
-    delete_statement, ensure_destination_tables, merge_statements, row_hash, utcnow, write_outbox,
+    delete_statement, ensure_destination_tables, merge_statements, row_hash, write_outbox,
 )
 from pipeline.destinations.tables import SALESFORCE_FAILED, SALESFORCE_SYNCED
+from pipeline.retry import RetryPolicy
 from pipeline.warehouse import Warehouse, to_arrow
 
 log = logging.getLogger(__name__)
@@ -102,9 +103,7 @@ class SyncResult:
 def http_session(max_retries: int = 5) -> requests.Session:
     """A requests session that retries 429/503 honouring Retry-After (any method: a throttled request was not
     processed) and connection errors."""
-    retry = Retry(total=max_retries, connect=max_retries, read=0, status=max_retries,
-                  status_forcelist=(429, 503), allowed_methods=None, respect_retry_after_header=True,
-                  backoff_factor=0.5, backoff_max=60, raise_on_status=False)
+    retry = RetryPolicy(attempts=max_retries + 1, base_s=0.5).urllib3_retry(statuses=(429, 503))
     session = requests.Session()
     session.mount("https://", HTTPAdapter(max_retries=retry))
     session.mount("http://", HTTPAdapter(max_retries=retry))

@@ -23,10 +23,10 @@ from typing import Any, Callable, Sequence
 
 import httpx
 
-from pipeline.destinations.common import (
-    backoff_seconds, ensure_destination_tables, retry_after_seconds, upsert, utcnow, write_outbox,
-)
+from pipeline.clock import utcnow
+from pipeline.destinations.common import ensure_destination_tables, upsert, write_outbox
 from pipeline.destinations.tables import ALERTS_SENT
+from pipeline.retry import RetryPolicy, retryable_status
 from pipeline.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -99,26 +99,15 @@ def alert_message(row: dict, config: SlackConfig) -> dict[str, Any]:
 
 def post_with_retries(client: httpx.Client, url: str, body: dict, config: SlackConfig,
                       sleep: Callable[[float], None] = time.sleep) -> str | None:
-    """POST until Slack answers 2xx; honour Retry-After on 429, back off on 5xx and transport errors.
-    Returns None on success, else the last error."""
-    error = None
-    for attempt in range(config.max_attempts):
-        try:
-            response = client.post(url, json=body, timeout=config.timeout_s)
-        except httpx.TransportError as exc:
-            error = f"{type(exc).__name__}"
-            wait = backoff_seconds(attempt, config.backoff_base_s)
-        else:
-            if response.is_success:
-                return None
-            error = f"HTTP {response.status_code}: {response.text[:200]}"
-            if response.status_code != 429 and response.status_code < 500:
-                return error  # a 4xx other than 429 will not get better by retrying
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            wait = backoff_seconds(attempt, config.backoff_base_s) if wait is None else wait
-        if attempt + 1 < config.max_attempts:
-            sleep(wait)
-    return error
+    """POST until Slack answers 2xx, retrying 429, 5xx and transport errors under the shared policy (Retry-After
+    honoured). Returns None on success, else the last error."""
+    policy = RetryPolicy(attempts=config.max_attempts, base_s=config.backoff_base_s)
+    try:
+        response = policy.call(lambda: client.post(url, json=body, timeout=config.timeout_s),
+                               retry_on=(httpx.TransportError,), retry_result=retryable_status, sleep=sleep)
+    except httpx.TransportError as exc:
+        return type(exc).__name__
+    return None if response.is_success else f"HTTP {response.status_code}: {response.text[:200]}"
 
 
 def send_hot_lead_alerts(wh: Warehouse, days: Sequence[date], config: SlackConfig,

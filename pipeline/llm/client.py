@@ -1,8 +1,9 @@
 """One analysis call: the openai client pointed at any OpenAI-compatible server, with our own retries.
 
-The SDK's built-in retries are switched off (`max_retries=0`) so the policy is ours, visible and testable: 429,
-5xx, timeouts and connection errors are retried with exponential backoff and full jitter (honouring Retry-After);
-other HTTP errors are not. Whatever cannot be turned into a valid `Analysis` (refusal, `finish_reason ==
+The SDK's built-in retries are switched off (`max_retries=0`): its back-off is fixed, and ours must follow the
+run config (`retry_base_s`, `retry_cap_s`) and an injected sleep. So the pipeline's policy (`pipeline.retry`)
+applies: 429, 5xx, timeouts and connection errors are retried with exponential backoff and full jitter (honouring
+Retry-After); other HTTP errors are not. Whatever cannot be turned into a valid `Analysis` (refusal, `finish_reason ==
 "length"`, content filter, invalid JSON, schema mismatch, retries exhausted) becomes an `Outcome` with an error
 reason, recorded in `llm_failures` and retried on the next run; it never raises into the asset.
 `interpret` is shared with the Batch API path, whose output lines carry the same chat.completion bodies.
@@ -23,6 +24,7 @@ from pipeline.cost import item_cost, load_prices
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.prompt import request_body
 from pipeline.llm.schema import Analysis
+from pipeline.retry import RetryPolicy
 
 RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError)  # incl. APITimeoutError
 
@@ -81,28 +83,18 @@ class LLMClient:
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
         self.config = config
         self.openai = make_openai(settings or load_settings(), config.timeout_s)
+        self.retry = RetryPolicy(attempts=config.max_retries + 1, base_s=config.retry_base_s,
+                                 cap_s=config.retry_cap_s, jitter=True)
         self.sleep, self.rng = sleep, rng or random.Random()
-
-    def backoff_s(self, attempt: int, exc: Exception) -> float:
-        delay = self.rng.uniform(0, min(self.config.retry_cap_s, self.config.retry_base_s * 2 ** attempt))
-        response = getattr(exc, "response", None)
-        retry_after = response.headers.get("retry-after") if response is not None else None
-        try:
-            return max(delay, min(float(retry_after), self.config.retry_cap_s)) if retry_after else delay
-        except ValueError:
-            return delay
 
     def analyze(self, model: str, transcript: str) -> Outcome:
         body = request_body(model, transcript, self.config.max_completion_tokens)
-        for attempt in range(self.config.max_retries + 1):
-            try:
-                return interpret(self.openai.chat.completions.create(**body))
-            except RETRYABLE as exc:
-                if attempt == self.config.max_retries:
-                    return Outcome(error=f"gave up after {attempt + 1} attempts: {type(exc).__name__}")
-                self.sleep(self.backoff_s(attempt, exc))
-            except openai.APIStatusError as exc:
-                return Outcome(error=f"HTTP {exc.status_code}: {type(exc).__name__}")
-            except (openai.APIError, ValueError) as exc:  # e.g. a 200 whose body is not JSON
-                return Outcome(error=f"bad response: {type(exc).__name__}")
-        raise AssertionError("unreachable")
+        try:
+            return self.retry.call(lambda: interpret(self.openai.chat.completions.create(**body)),
+                                   retry_on=RETRYABLE, sleep=self.sleep, rng=self.rng)
+        except RETRYABLE as exc:
+            return Outcome(error=f"gave up after {self.retry.attempts} attempts: {type(exc).__name__}")
+        except openai.APIStatusError as exc:
+            return Outcome(error=f"HTTP {exc.status_code}: {type(exc).__name__}")
+        except (openai.APIError, ValueError) as exc:  # e.g. a 200 whose body is not JSON
+            return Outcome(error=f"bad response: {type(exc).__name__}")

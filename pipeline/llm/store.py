@@ -7,19 +7,16 @@ What belongs together (a chunk of answers and their failures, a batch and its li
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 
+from pipeline.clock import utcnow as now  # batch.py stamps its rows with store.now()
 from pipeline.llm.tables import LLM_BATCH_ITEMS, LLM_BATCHES, LLM_CACHE, LLM_FAILURES, LLM_SCORES, LLM_TABLES
 from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.tables import Table
 
 KEY = ("transcript_hash", "prompt_version", "model")
 OPEN_BATCH = ("validating", "in_progress", "finalizing", "cancelling", "submitted")
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 # Columns added after a table's first release: existing tables get them on the next run (NULL in old rows).

@@ -7,9 +7,9 @@ so a terminal log or CI transcript does not keep what was just erased.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
 
 from agent.settings import load_settings
+from pipeline.clock import today
 
 
 def _print_counts(deleted: dict[str, int], verb: str) -> None:
@@ -43,7 +43,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
     from pipeline.resources import warehouse_from_env
 
     days = args.days or load_settings().raw_retention_days
-    cutoff, deleted = apply_retention(warehouse_from_env().get(), datetime.now(timezone.utc).date(), days,
+    cutoff, deleted = apply_retention(warehouse_from_env().get(), today(), days,
                                       dry_run=args.dry_run)
     print(f"retention: rows dated before {cutoff} ({days} days)")
     _print_counts(deleted, "would be deleted" if args.dry_run else "deleted")

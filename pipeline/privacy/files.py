@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 from typing import Iterable
 
-from agent.spool import SUFFIXES
+from agent.message import decode_body
+from agent.spool import SUFFIXES, content_encoding
 from pipeline.dashboard import write_dashboard
 from pipeline.warehouse import Warehouse
 
@@ -14,9 +14,7 @@ DASHBOARD_FILE = Path("dashboard") / "index.html"
 
 
 def _spooled_text(path: Path) -> str:
-    data = path.read_bytes()
-    if path.name.endswith(".gz"):
-        data = gzip.decompress(data)
+    data = decode_body(path.read_bytes(), content_encoding(path))
     return data.decode("utf-8", errors="replace").lower()
 
 

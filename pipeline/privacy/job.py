@@ -3,11 +3,10 @@
 An op job rather than an asset: it only deletes, producing nothing downstream assets would read.
 """
 
-from datetime import datetime, timezone
-
 import dagster as dg
 
 from agent.settings import load_settings
+from pipeline.clock import today
 from pipeline.privacy.retention import apply_retention
 from pipeline.resources import WarehouseResource
 
@@ -15,7 +14,7 @@ from pipeline.resources import WarehouseResource
 @dg.op(description="Deletes raw transcripts and the text derived from them past VA_RAW_RETENTION_DAYS.")
 def delete_expired_transcripts(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> None:
     days = load_settings().raw_retention_days
-    cutoff, deleted = apply_retention(warehouse.get(), datetime.now(timezone.utc).date(), days)
+    cutoff, deleted = apply_retention(warehouse.get(), today(), days)
     context.log.info(f"retention: deleted rows dated before {cutoff} ({days} days): {deleted}")
     context.add_output_metadata({"cutoff": cutoff.isoformat(), "retention_days": days,
                                  "rows_deleted": sum(deleted.values()), **{f"rows_{t}": n for t, n in deleted.items()}})
