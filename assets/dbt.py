@@ -12,9 +12,9 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from agent.settings import load_settings
 from pipeline.dbt_project import dbt_project
 from pipeline.partitions import daily_partitions
+from pipeline.resources import LeadRulesResource
 
 _GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "marts"}
 
@@ -39,9 +39,9 @@ class VoiceAnalyticsTranslator(DagsterDbtTranslator):
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def voice_analytics_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def voice_analytics_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, lead_rules: LeadRulesResource):
     window = context.partition_time_window
     last_day = window.end - timedelta(days=1)  # the window's end is exclusive
     dbt_vars = {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat(),
-                "hot_threshold": load_settings().hot_lead_threshold}  # the same threshold as the Slack alerts
+                "hot_threshold": lead_rules.hot_lead_threshold}  # the same resource as the Slack alerts
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

@@ -3,7 +3,8 @@
 Run config `mode` picks what may be sent (see `pipeline/llm/analyze.py`): `auto` (default) is `batch` for a
 complete past day (the off-peak run: heuristic-hot sessions sync, the rest to the Batch API at half price) and
 `hot_only` for today's partition (intraday runs score only the hot fast path). `sync` sends everything now,
-`cache` sends nothing. Without OPENAI_API_KEY / OPENAI_BASE_URL no client exists and the heuristic stands.
+`cache` sends nothing. The server comes with the `llm` resource; without a key or base URL there no client exists
+and the heuristic stands.
 """
 
 
@@ -13,13 +14,13 @@ from typing import Optional
 import dagster as dg
 
 from assets.materialize import partition_days
+from pipeline.deployments import deployment_resources
 from pipeline.llm.analyze import build_day
 from pipeline.llm.client import LLMClient
-from pipeline.llm.config import llm_enabled, load_llm_config
 from pipeline.llm.prompt import PROMPT_VERSION
 from pipeline.llm.tables import LLM_SCORES
 from pipeline.partitions import daily_partitions
-from pipeline.resources import WarehouseResource
+from pipeline.resources import LLMResource, WarehouseResource
 
 
 class LLMScoresConfig(dg.Config):
@@ -40,11 +41,12 @@ def resolve_mode(mode: str, day: date, today: date | None = None) -> str:
     return "batch" if day < (today or datetime.now(timezone.utc).date()) else "hot_only"
 
 
-def llm_client(config: LLMScoresConfig | None = None) -> LLMClient | None:
-    if not llm_enabled():
-        return None
-    overrides = config.model_dump(exclude={"mode"}) if config else {}
-    return LLMClient(load_llm_config(**overrides))
+def llm_client(config: LLMScoresConfig | None = None, llm: LLMResource | None = None) -> LLMClient | None:
+    """The client for `llm` with the run config's overrides. `llm_batch_sensor` takes no resource yet and gets
+    the deployment's, its secret resolved here as Dagster resolves it for a run."""
+    if llm is None:
+        llm = deployment_resources()["llm"].process_config_and_initialize()
+    return llm.client(**(config.model_dump(exclude={"mode"}) if config else {}))
 
 
 @dg.asset(
@@ -56,9 +58,9 @@ def llm_client(config: LLMScoresConfig | None = None) -> LLMClient | None:
     metadata={"dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, k) for n, k in LLM_SCORES.columns]),
               "dagster/table_name": "llm_scores"},
 )
-def llm_scores(context: dg.AssetExecutionContext, config: LLMScoresConfig,
-               warehouse: WarehouseResource) -> dg.MaterializeResult:
-    backend, client = warehouse.get(), llm_client(config)
+def llm_scores(context: dg.AssetExecutionContext, config: LLMScoresConfig, warehouse: WarehouseResource,
+               llm: LLMResource) -> dg.MaterializeResult:
+    backend, client = warehouse.get(), llm_client(config, llm)
     totals, per_day = {"rows": 0, "sync_calls": 0, "queued": 0}, {}
     batches, scorers = [], {}
     for day in partition_days(context):

@@ -14,10 +14,10 @@ from assets.scores import lead_scores
 from assets.signals import session_signals
 from assets.transcripts import session_transcripts
 from pipeline.dbt_project import DBT_EXECUTABLE, dbt_project
+from pipeline.deployments import deployment_resources
 from pipeline.jobs import analysis_job, analytics_job, intraday_job
 from pipeline.privacy.job import retention_job
 from pipeline.privacy.redact_logs import install_secret_redaction
-from pipeline.resources import warehouse_from_env
 from pipeline.schedules import intraday_schedule, offpeak_schedule, retention_schedule
 from sensors.ingest import build_ingest_sensor
 from sensors.llm_batch import LLM_SENSORS
@@ -32,8 +32,7 @@ defs = dg.Definitions(
     jobs=[analytics_job, analysis_job, intraday_job, retention_job],
     schedules=[offpeak_schedule, intraday_schedule, retention_schedule],
     sensors=[build_ingest_sensor(intraday_job), run_failure_to_slack, *LLM_SENSORS],
-    resources={"warehouse": warehouse_from_env(),
-               "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+    resources={**deployment_resources(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
     # The embedded DuckDB file takes one writer at a time; steps run in order inside one process.
     executor=dg.in_process_executor,
 )

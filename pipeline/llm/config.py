@@ -1,4 +1,5 @@
-"""LLM settings from `config.yaml` beside this file (not the environment: only `agent/settings.py` reads that).
+"""LLM settings from `config.yaml` beside this file (not the environment: the server and key come with the `llm`
+resource, `pipeline/resources.py`).
 
 The asset's run config may override any field, so tests and one-off backfills can change models or the band
 without editing the file.
@@ -13,7 +14,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from agent.settings import load_settings
 
 CONFIG_PATH = Path(__file__).with_name("config.yaml")
 
@@ -45,8 +45,3 @@ def _file_config() -> LLMConfig:
 def load_llm_config(**overrides: Any) -> LLMConfig:
     return _file_config().with_overrides(**overrides)
 
-
-def llm_enabled() -> bool:
-    """The embedded default (no key, no base URL) keeps the heuristic scorer and lexicon sentiment."""
-    settings = load_settings()
-    return bool(settings.openai_api_key or settings.openai_base_url)

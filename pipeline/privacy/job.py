@@ -7,14 +7,14 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from agent.settings import load_settings
+from pipeline.settings import load_pipeline_settings
 from pipeline.privacy.retention import apply_retention
 from pipeline.resources import WarehouseResource
 
 
 @dg.op(description="Deletes raw transcripts and the text derived from them past VA_RAW_RETENTION_DAYS.")
 def delete_expired_transcripts(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> None:
-    days = load_settings().raw_retention_days
+    days = load_pipeline_settings().raw_retention_days
     cutoff, deleted = apply_retention(warehouse.get(), datetime.now(timezone.utc).date(), days)
     context.log.info(f"retention: deleted rows dated before {cutoff} ({days} days): {deleted}")
     context.add_output_metadata({"cutoff": cutoff.isoformat(), "retention_days": days,
