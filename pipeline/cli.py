@@ -85,8 +85,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from agent.pubsub_clients import ensure_topic_and_subscription
-    from pipeline.ingest import ingest
     from pipeline.deployments import warehouse_from_env
+    from pipeline.ingest import ingest
 
     settings = load_settings()
     warehouse = warehouse_from_env().get()
@@ -103,8 +103,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ddl(args: argparse.Namespace) -> int:
-    from pipeline.warehouse.registry import ALL_TABLES
     from pipeline.deployments import warehouse_from_env
+    from pipeline.warehouse.registry import ALL_TABLES
 
     dialect = warehouse_from_env().dialect()
     for table in ALL_TABLES:
