@@ -1,7 +1,8 @@
-"""The one place that reads the environment. Every setting has an embedded default, so a missing production
-setting means the local world (DuckDB, emulators, heuristic scorer, dry-run destinations), never a crash.
+"""The agent's settings, the one place in `agent/` that reads the environment: where to publish (Pub/Sub), how
+long a shutdown may wait, where to spool, which vocabulary to use. Every setting has an embedded default (the
+emulator when `PUBSUB_EMULATOR_HOST` is set, the spool under data/), so a missing one never crashes a call.
 
-It lives in `agent/` because the agent needs it too and must not import dagster; the pipeline imports it from here.
+The pipeline's own settings and secrets live in `pipeline/settings.py`; the agent must not hold them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,58 +18,23 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
 
 
-def _env_days(name: str, default: int) -> int:
-    """A whole number of days >= 1; anything else stops start-up with the variable and the value named."""
-    value = _env(name, str(default))
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name}: expected a whole number of days >= 1 (got {value!r})")
-    return int(value)
-
-
 def _env_path(name: str, default: Path) -> Path:
     return Path(_env(name, str(default))).expanduser()
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = field(default_factory=lambda: _env_path("VA_DATA_DIR", PROJECT_ROOT / "data"))
-    dagster_home: Path = field(default_factory=lambda: _env_path("DAGSTER_HOME", PROJECT_ROOT / "data" / "dagster_home"))
-    warehouse: str = field(default_factory=lambda: _env("VA_WAREHOUSE", "duckdb"))  # duckdb | bigquery
-    duckdb_path: Path = field(default_factory=lambda: _env_path("VA_DUCKDB_PATH", PROJECT_ROOT / "data" / "warehouse.duckdb"))
-    duckdb_memory_limit: str = field(default_factory=lambda: _env("VA_DUCKDB_MEMORY_LIMIT", "1GB"))
+    data_dir: Path = field(default_factory=lambda: _env_path("VA_DATA_DIR", PROJECT_ROOT / "data"))  # the trialist's bookings
     gcp_project: str = field(default_factory=lambda: _env("GOOGLE_CLOUD_PROJECT", "test-project"))
-    bigquery_dataset: str = field(default_factory=lambda: _env("VA_BIGQUERY_DATASET", "voice_analytics"))
-    bigquery_endpoint: str = field(default_factory=lambda: _env("VA_BIGQUERY_ENDPOINT"))  # e.g. http://127.0.0.1:9050
-    bigquery_location: str = field(default_factory=lambda: _env("VA_BIGQUERY_LOCATION", "US"))
     pubsub_emulator_host: str = field(default_factory=lambda: _env("PUBSUB_EMULATOR_HOST"))
     pubsub_topic: str = field(default_factory=lambda: _env("VA_PUBSUB_TOPIC", "voice-sessions"))
+    # The agent demo creates it beside the topic, so the emulator keeps what is published; ingestion pulls it.
     pubsub_subscription: str = field(default_factory=lambda: _env("VA_PUBSUB_SUBSCRIPTION", "voice-sessions-ingest"))
     spool_dir: Path = field(default_factory=lambda: _env_path("VA_SPOOL_DIR", PROJECT_ROOT / "data" / "spool"))
     export_timeout_s: float = field(default_factory=lambda: float(_env("VA_EXPORT_TIMEOUT_S", "5")))
-    offpeak_cron: str = field(default_factory=lambda: _env("VA_OFFPEAK_CRON", "0 2 * * *"))
-    schedule_timezone: str = field(default_factory=lambda: _env("VA_SCHEDULE_TIMEZONE", "UTC"))
-    partitions_start: str = field(default_factory=lambda: _env("VA_PARTITIONS_START", "2026-01-01"))
-    # Raw transcripts (and everything holding their text) are deleted once older than this many days.
-    raw_retention_days: int = field(default_factory=lambda: _env_days("VA_RAW_RETENTION_DAYS", 90))
-    retention_cron: str = field(default_factory=lambda: _env("VA_RETENTION_CRON", "30 3 * * *"))
-    openai_api_key: str = field(default_factory=lambda: _env("OPENAI_API_KEY"), repr=False)
-    openai_base_url: str = field(default_factory=lambda: _env("OPENAI_BASE_URL"))
-    salesforce_username: str = field(default_factory=lambda: _env("SALESFORCE_USERNAME"))
-    salesforce_password: str = field(default_factory=lambda: _env("SALESFORCE_PASSWORD"), repr=False)
-    salesforce_token: str = field(default_factory=lambda: _env("SALESFORCE_SECURITY_TOKEN"), repr=False)
-    salesforce_domain: str = field(default_factory=lambda: _env("SALESFORCE_DOMAIN", "login"))
-    salesforce_instance_url: str = field(default_factory=lambda: _env("SALESFORCE_INSTANCE_URL"))
-    salesforce_access_token: str = field(default_factory=lambda: _env("SALESFORCE_ACCESS_TOKEN"), repr=False)
-    salesforce_external_id_field: str = field(
-        default_factory=lambda: _env("VA_SALESFORCE_EXTERNAL_ID_FIELD", "Voice_Lead_Id__c"))
-    hot_lead_threshold: int = field(default_factory=lambda: int(_env("VA_HOT_THRESHOLD", "80")))
-    crm_lead_url: str = field(default_factory=lambda: _env("VA_CRM_LEAD_URL"))  # template: {external_id}, {session_id}
-    amplitude_endpoint: str = field(
-        default_factory=lambda: _env("VA_AMPLITUDE_ENDPOINT", "https://api2.amplitude.com/2/httpapi"))
-    slack_webhook_url: str = field(default_factory=lambda: _env("SLACK_WEBHOOK_URL"), repr=False)
-    amplitude_api_key: str = field(default_factory=lambda: _env("AMPLITUDE_API_KEY"), repr=False)
-    price_table_path: Path = field(default_factory=lambda: _env_path("VA_PRICE_TABLE", PROJECT_ROOT / "pipeline" / "prices.yaml"))
     vocabulary_path: Path = field(default_factory=lambda: _env_path("VA_VOCABULARY", PROJECT_ROOT / "agent" / "vocabulary.yaml"))
+    # Read by sensors/run_failure.py, which does not take the Slack resource yet; nothing in agent/ uses it.
+    slack_webhook_url: str = field(default_factory=lambda: _env("SLACK_WEBHOOK_URL"), repr=False)
 
     @property
     def pubsub_topic_path(self) -> str:
@@ -78,18 +43,6 @@ class Settings:
     @property
     def pubsub_subscription_path(self) -> str:
         return f"projects/{self.gcp_project}/subscriptions/{self.pubsub_subscription}"
-
-
-SECRET_VARIABLES = ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SALESFORCE_PASSWORD", "SALESFORCE_SECURITY_TOKEN",
-                    "SALESFORCE_ACCESS_TOKEN", "AMPLITUDE_API_KEY")
-
-
-def secret_values() -> list[str]:
-    """The configured secrets as they could appear in text (a webhook URL's path is its secret part), longest
-    first; for log redaction, so it reads only these variables and never raises."""
-    values = {_env(name) for name in SECRET_VARIABLES}
-    values.add(urlsplit(_env("SLACK_WEBHOOK_URL")).path.rstrip("/"))
-    return sorted((v for v in values if len(v) >= 6), key=len, reverse=True)
 
 
 def load_settings() -> Settings:

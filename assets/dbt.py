@@ -8,7 +8,8 @@
 
 Both are partitioned like everything else and run with `BackfillPolicy.single_run()`: a backfill passes its whole
 window as `min_date`/`max_date` vars to one `dbt build`, because concurrent dbt runs per partition clobber each
-other's temporary tables. The hot threshold reaches dbt as a var from the one setting the scorers use.
+other's temporary tables. The hot threshold and the warehouse's location reach dbt as vars from the run's
+resources, so dbt writes where the Python assets write.
 """
 
 import json
@@ -20,7 +21,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipeline.dbt_project import dbt_project
 from pipeline.partitions import daily_partitions
-from pipeline.scoring import hot_threshold
+from pipeline.resources import LeadRulesResource, WarehouseResource
 
 _GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "marts"}
 PAYLOAD_SELECTION = "tag:payload"
@@ -39,12 +40,16 @@ class VoiceAnalyticsTranslator(DagsterDbtTranslator):
         return _GROUPS.get(layer, "dbt")
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator:
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+           lead_rules: LeadRulesResource) -> Iterator:
+    """`dbt build` of the selection over the run's partition window, against the warehouse the run was given
+    (profiles.yml reads its location from these vars) and with the one hot threshold."""
     window = context.partition_time_window
     last_day = window.end - timedelta(days=1)  # the window's end is exclusive
     dbt_vars = {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat(),
-                "hot_threshold": hot_threshold()}
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+                "hot_threshold": lead_rules.hot_lead_threshold, **warehouse.dbt_vars()}
+    yield from dbt.cli(["build", "--target", warehouse.backend, "--vars", json.dumps(dbt_vars)],
+                       context=context).stream()
 
 
 _COMMON = {"manifest": dbt_project.manifest_path, "project": dbt_project,
@@ -53,15 +58,17 @@ _COMMON = {"manifest": dbt_project.manifest_path, "project": dbt_project,
 
 
 @dbt_assets(name="dbt_payload_models", select=PAYLOAD_SELECTION, **_COMMON)
-def dbt_payload_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_payload_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+                       lead_rules: LeadRulesResource):
     """Typed rows parsed from the landed payloads: what the Python analysis reads."""
-    yield from _build(context, dbt)
+    yield from _build(context, dbt, warehouse, lead_rules)
 
 
 @dbt_assets(name="dbt_marts", exclude=PAYLOAD_SELECTION, **_COMMON)
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+              lead_rules: LeadRulesResource):
     """Everything set-based after the Python analysis: metrics, the chosen score, facts, aggregates and marts."""
-    yield from _build(context, dbt)
+    yield from _build(context, dbt, warehouse, lead_rules)
 
 
 DBT_ASSETS = [dbt_payload_models, dbt_marts]

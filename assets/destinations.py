@@ -9,44 +9,24 @@ Each is partitioned like everything else, with `BackfillPolicy.single_run()`, so
   both see a session as not yet alerted; in turn, the second finds it in `alerts_sent`.
 - `amplitude_events` sends the partition's sessions not yet accepted.
 - `dashboard` renders the HTML dashboard from the marts under `<data_dir>/dashboard/`.
-Without credentials each of the first three is a dry run into `destination_outbox`, flagged in its metadata.
+Each takes its destination as a resource (`pipeline/resources.py`). Without credentials each of the first three is
+a dry run into `destination_outbox`, flagged in its metadata.
 """
-
-from pathlib import Path
 
 import dagster as dg
 
-from agent.settings import load_settings
 from assets.materialize import partition_days
 from pipeline.dashboard import write_dashboard
-from pipeline.destinations.amplitude import AmplitudeConfig, send_session_events
-from pipeline.destinations.salesforce import SalesforceConfig, sync_leads
-from pipeline.destinations.slack import SlackConfig, send_hot_lead_alerts
+from pipeline.destinations.amplitude import send_session_events
+from pipeline.destinations.salesforce import sync_leads
+from pipeline.destinations.slack import send_hot_lead_alerts
 from pipeline.partitions import daily_partitions
-from pipeline.resources import WarehouseResource
+from pipeline.resources import (
+    AmplitudeResource, DashboardResource, LeadRulesResource, SalesforceResource, SlackResource, WarehouseResource,
+)
 
 _COMMON = {"partitions_def": daily_partitions, "backfill_policy": dg.BackfillPolicy.single_run(),
            "group_name": "destinations"}
-
-
-def salesforce_config() -> SalesforceConfig:
-    s = load_settings()
-    return SalesforceConfig(
-        external_id_field=s.salesforce_external_id_field,
-        username=s.salesforce_username, password=s.salesforce_password, security_token=s.salesforce_token,
-        domain=s.salesforce_domain, instance_url=s.salesforce_instance_url,
-        access_token=s.salesforce_access_token,
-    )
-
-
-def slack_config() -> SlackConfig:
-    s = load_settings()
-    return SlackConfig(webhook_url=s.slack_webhook_url, crm_url_template=s.crm_lead_url)
-
-
-def amplitude_config() -> AmplitudeConfig:
-    s = load_settings()
-    return AmplitudeConfig(api_key=s.amplitude_api_key, endpoint=s.amplitude_endpoint)
 
 
 def _dry_run_note(dry_run: bool, what: str) -> dict:
@@ -57,8 +37,9 @@ def _dry_run_note(dry_run: bool, what: str) -> dict:
 @dg.asset(**_COMMON, deps=["sync_salesforce_leads"], pool="salesforce", kinds={"salesforce"},
           description="Upserts changed leads from sync_salesforce_leads into Salesforce by External ID "
                       "(REST composite up to 2,000 rows, Bulk API 2.0 above); rejects retried next run.")
-def salesforce_sync(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    result = sync_leads(warehouse.get(), salesforce_config())
+def salesforce_sync(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                    salesforce: SalesforceResource) -> dg.MaterializeResult:
+    result = sync_leads(warehouse.get(), salesforce.config())
     if result.stopped:
         context.log.warning(f"Salesforce sync stopped early: {result.stopped}")
     if result.failed:
@@ -68,8 +49,9 @@ def salesforce_sync(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 @dg.asset(**_COMMON, deps=["int_session_scores", "stg_sessions"], kinds={"slack"}, pool="slack",
           description="A Block Kit message per hot session (int_session_scores.is_hot), exactly once (alerts_sent).")
-def slack_hot_lead_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    result = send_hot_lead_alerts(warehouse.get(), partition_days(context), slack_config())
+def slack_hot_lead_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                          slack: SlackResource) -> dg.MaterializeResult:
+    result = send_hot_lead_alerts(warehouse.get(), partition_days(context), slack.config())
     if result.failed:
         context.log.warning(f"{result.failed} Slack alerts failed; unsent alerts are retried on the next run")
     return dg.MaterializeResult(metadata={**result.metadata(), **_dry_run_note(result.dry_run, "Slack webhook")})
@@ -77,8 +59,9 @@ def slack_hot_lead_alerts(context: dg.AssetExecutionContext, warehouse: Warehous
 
 @dg.asset(**_COMMON, deps=["fct_sessions"], kinds={"amplitude"},
           description="One voice_session_completed event per session (insert_id = session_id), batched.")
-def amplitude_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    result = send_session_events(warehouse.get(), partition_days(context), amplitude_config())
+def amplitude_events(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                     amplitude: AmplitudeResource) -> dg.MaterializeResult:
+    result = send_session_events(warehouse.get(), partition_days(context), amplitude.config())
     if result.failed:
         context.log.warning(f"{result.failed} Amplitude events not accepted; they are re-sent on the next run")
     return dg.MaterializeResult(metadata={**result.metadata(), **_dry_run_note(result.dry_run, "Amplitude API key")})
@@ -87,9 +70,9 @@ def amplitude_events(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 @dg.asset(**_COMMON, deps=["agg_daily_kpis", "agg_latency_daily", "agg_cost_daily", "hot_leads", "fct_sessions"],
           kinds={"html", "plotly"},
           description="A self-contained offline HTML dashboard (plotly.js embedded) under <data_dir>/dashboard/.")
-def dashboard(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    out_dir = Path(load_settings().data_dir) / "dashboard"
-    path, summary = write_dashboard(warehouse.get(), out_dir)
+def dashboard(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+              dashboard_files: DashboardResource) -> dg.MaterializeResult:
+    path, summary = write_dashboard(warehouse.get(), dashboard_files.out_dir)
     context.log.info(f"dashboard written to {path}")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
                                           "url": dg.MetadataValue.url(path.resolve().as_uri()), **summary})

@@ -3,7 +3,8 @@
 Run config `mode` picks what may be sent (see `pipeline/llm/analyze.py`): `auto` (default) is `batch` for a
 complete past day (the off-peak run: heuristic-hot sessions sync, the rest to the Batch API at half price) and
 `hot_only` for today's partition (intraday runs score only the hot fast path). `sync` sends everything now,
-`cache` sends nothing. Without OPENAI_API_KEY / OPENAI_BASE_URL no client exists and the heuristic stands.
+`cache` sends nothing. The server comes with the `llm` resource; without a key or base URL there no client exists
+and the heuristic stands.
 """
 
 
@@ -16,11 +17,10 @@ from assets.materialize import partition_days
 from pipeline import clock
 from pipeline.llm.analyze import build_day
 from pipeline.llm.client import LLMClient
-from pipeline.llm.config import llm_enabled, load_llm_config
 from pipeline.llm.prompt import PROMPT_VERSION
 from pipeline.llm.tables import LLM_SCORES
 from pipeline.partitions import daily_partitions
-from pipeline.resources import WarehouseResource
+from pipeline.resources import LeadRulesResource, LLMResource, WarehouseResource
 
 
 class LLMScoresConfig(dg.Config):
@@ -41,11 +41,11 @@ def resolve_mode(mode: str, day: date, today: date | None = None) -> str:
     return "batch" if day < (today or clock.today()) else "hot_only"
 
 
-def llm_client(config: LLMScoresConfig | None = None) -> LLMClient | None:
-    if not llm_enabled():
-        return None
+def llm_client(llm: LLMResource, lead_rules: LeadRulesResource,
+               config: LLMScoresConfig | None = None) -> LLMClient | None:
+    """The client for `llm` with the run config's overrides, its rubric judging hot by `lead_rules`."""
     overrides = config.model_dump(exclude={"mode"}) if config else {}
-    return LLMClient(load_llm_config(**overrides))
+    return llm.client(hot_threshold=lead_rules.hot_lead_threshold, **overrides)
 
 
 @dg.asset(
@@ -57,9 +57,9 @@ def llm_client(config: LLMScoresConfig | None = None) -> LLMClient | None:
     metadata={"dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, k) for n, k in LLM_SCORES.columns]),
               "dagster/table_name": "llm_scores"},
 )
-def llm_scores(context: dg.AssetExecutionContext, config: LLMScoresConfig,
-               warehouse: WarehouseResource) -> dg.MaterializeResult:
-    backend, client = warehouse.get(), llm_client(config)
+def llm_scores(context: dg.AssetExecutionContext, config: LLMScoresConfig, warehouse: WarehouseResource,
+               llm: LLMResource, lead_rules: LeadRulesResource) -> dg.MaterializeResult:
+    backend, client = warehouse.get(), llm_client(llm, lead_rules, config)
     totals, per_day = {"rows": 0, "sync_calls": 0, "queued": 0}, {}
     batches, scorers = [], {}
     for day in partition_days(context):

@@ -15,7 +15,7 @@ from assets.llm import llm_client
 from pipeline.llm.analyze import build_day
 from pipeline.llm.batch import finished_batches, ingest_batches
 from pipeline.llm.store import ensure_llm_tables
-from pipeline.resources import WarehouseResource
+from pipeline.resources import LeadRulesResource, LLMResource, WarehouseResource
 
 
 class CollectConfig(dg.Config):
@@ -24,8 +24,9 @@ class CollectConfig(dg.Config):
 
 @dg.op(pool="llm", retry_policy=dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL),
        description="Ingests finished Batch API jobs into llm_cache / llm_failures and rebuilds their llm_scores days.")
-def collect_llm_batches(context: dg.OpExecutionContext, config: CollectConfig, warehouse: WarehouseResource) -> None:
-    client = llm_client()
+def collect_llm_batches(context: dg.OpExecutionContext, config: CollectConfig, warehouse: WarehouseResource,
+                        llm: LLMResource, lead_rules: LeadRulesResource) -> None:
+    client = llm_client(llm, lead_rules)
     if client is None:
         context.log.info("no OPENAI_API_KEY or OPENAI_BASE_URL: no batch can be read, the heuristic scorer stands")
         return

@@ -7,8 +7,8 @@ import dagster as dg
 
 from agent.signals import Signals
 from assets.materialize import materialize_days, table_asset_kwargs
-from pipeline.resources import WarehouseResource
-from pipeline.scoring import hot_threshold, score_lead
+from pipeline.resources import LeadRulesResource, WarehouseResource
+from pipeline.scoring import score_lead
 from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.tables import LEAD_SCORES
 
@@ -19,8 +19,9 @@ SIGNAL_FIELDS = tuple(Signals().to_dict())
     "lead_scores", "analysis", "A 0-100 lead score with its tier (hot/warm/cold), its reasons and the scorer used.",
     ["session_signals", "raw_sessions"],
 ))
-def lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    threshold = hot_threshold()
+def lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                lead_rules: LeadRulesResource) -> dg.MaterializeResult:
+    threshold = lead_rules.hot_lead_threshold
 
     def build(wh: Warehouse, day: date) -> int:
         d, rows = wh.dialect, []

@@ -62,7 +62,8 @@ def measure(count: int = 1000) -> dict:
         tools = [c["name"] for c in payload["tool_calls"] if not c["is_error"]]
         is_hot = score_lead(extract_signals(caller, tools, [t for r, t in turns if r == "assistant"], vocab),
                             payload["participant"]["metadata"], tools, vocab).tier == "hot"
-        is_routed = in_band(score_analysis(Analysis.model_validate(analysis_for(caller)), caller).score, cfg.band)
+        answer = Analysis.model_validate(analysis_for(caller))
+        is_routed = in_band(score_analysis(answer, caller, cfg.hot_threshold).score, cfg.band, cfg.hot_threshold)
         hot, routed = hot + is_hot, routed + is_routed
         costs = {k: call_cost(m, n, b) for k, m, b in (("small_sync", cfg.small_model, False),
                  ("small_batch", cfg.small_model, True), ("large_sync", cfg.large_model, False),

@@ -13,6 +13,7 @@ from agent.commands import register as register_agent_commands
 from agent.settings import load_settings
 from pipeline.privacy.commands import register as register_privacy_commands
 from pipeline.privacy.redact_logs import install_secret_redaction
+from pipeline.settings import load_pipeline_settings
 
 
 def _read_calls(path: Path) -> Iterator[dict[str, Any]]:
@@ -49,9 +50,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     from agent.signals import extract_signals
     from pipeline.scoring import score_lead
 
+    threshold = load_pipeline_settings().hot_lead_threshold
     for call in _read_calls(args.file):
         signals = extract_signals(call["user"], call["tools"], call["assistant"])
-        score = score_lead(signals, call["metadata"], call["tools"])
+        score = score_lead(signals, call["metadata"], call["tools"], threshold=threshold)
         print(json.dumps({"id": call["id"], "lead_score": score.score, "lead_tier": score.tier, "reasons": score.reasons}))
     return 0
 
@@ -75,7 +77,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from pipeline.resources import warehouse_from_env
+    from pipeline.deployments import warehouse_from_env
 
     table = warehouse_from_env().get().query(args.sql)
     print(table.to_pandas().to_string(index=False, max_colwidth=60))
@@ -84,8 +86,9 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from agent.pubsub_clients import ensure_topic_and_subscription
+    from pipeline.deployments import warehouse_from_env
     from pipeline.ingest import ingest
-    from pipeline.resources import warehouse_from_env
+    from pipeline.deployments import warehouse_from_env
     from pipeline.tables import ALL_TABLES
 
     settings = load_settings()
@@ -103,8 +106,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ddl(args: argparse.Namespace) -> int:
+    from pipeline.deployments import warehouse_from_env
     from pipeline.tables import ALL_TABLES
-    from pipeline.resources import warehouse_from_env
 
     dialect = warehouse_from_env().dialect()
     for table in ALL_TABLES:
@@ -115,7 +118,7 @@ def cmd_ddl(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
-    return run_demo(load_settings(), sessions_per_day=args.sessions_per_day, days=args.days, seed=args.seed,
+    return run_demo(load_settings(), load_pipeline_settings(), sessions_per_day=args.sessions_per_day, days=args.days, seed=args.seed,
                     agent_calls=args.agent_calls)
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from agent.settings import load_settings
+from pipeline.settings import load_pipeline_settings
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class PriceTable:
 
 @lru_cache(maxsize=4)
 def load_prices(path: str | Path | None = None) -> PriceTable:
-    raw = yaml.safe_load(Path(path or load_settings().price_table_path).read_text())
+    raw = yaml.safe_load(Path(path or load_pipeline_settings().price_table_path).read_text())
     kinds = {kind: raw.get(kind) or {} for kind in ("llm", "stt", "tts", "realtime")}
     return PriceTable(str(raw["as_of"]), float(raw.get("batch_discount", 1.0)), kinds)
 

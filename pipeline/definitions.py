@@ -12,10 +12,10 @@ from assets.raw import raw_sessions
 from assets.scores import lead_scores
 from assets.signals import session_signals
 from pipeline.dbt_project import DBT_EXECUTABLE, dbt_project
+from pipeline.deployments import deployment_resources
 from pipeline.jobs import analytics_job, intraday_job, rules_backfill_job
 from pipeline.privacy.job import retention_job
 from pipeline.privacy.redact_logs import install_secret_redaction
-from pipeline.resources import warehouse_from_env
 from pipeline.schedules import intraday_schedule, offpeak_schedule, retention_schedule
 from sensors import SENSOR_JOBS, SENSORS
 
@@ -27,8 +27,7 @@ defs = dg.Definitions(
     jobs=[analytics_job, rules_backfill_job, intraday_job, retention_job, *SENSOR_JOBS],
     schedules=[offpeak_schedule, intraday_schedule, retention_schedule],
     sensors=[*SENSORS],
-    resources={"warehouse": warehouse_from_env(),
-               "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+    resources={**deployment_resources(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
     # The embedded DuckDB file takes one writer at a time; steps run in order inside one process.
     executor=dg.in_process_executor,
 )

@@ -17,10 +17,11 @@ import dagster as dg
 
 from agent.settings import Settings
 from pipeline.clock import now, today
+from pipeline.deployments import warehouse_from_env
 from pipeline.generator import generate_sessions
 from pipeline.ingest import ingest
 from pipeline.landing import land_batch, messages_from_payloads
-from pipeline.resources import warehouse_from_env
+from pipeline.settings import PipelineSettings
 from pipeline.warehouse import Warehouse
 from pipeline.tables import ALL_TABLES
 
@@ -78,7 +79,7 @@ def _days(first: str, last: str) -> list[str]:
     return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
 
 
-def print_summary(warehouse: Warehouse, first: str, last: str, settings: Settings, out=sys.stdout) -> None:
+def print_summary(warehouse: Warehouse, first: str, last: str, settings: PipelineSettings, out=sys.stdout) -> None:
     rows = warehouse.query(
         f"SELECT * FROM {warehouse.dialect.table('agg_daily_kpis')} WHERE session_date BETWEEN "
         f"{warehouse.dialect.param('first')} AND {warehouse.dialect.param('last')} ORDER BY session_date",
@@ -100,12 +101,13 @@ def print_summary(warehouse: Warehouse, first: str, last: str, settings: Setting
     print("Open the UI:  make dev   (http://127.0.0.1:3000)", file=out)
 
 
-def run_demo(settings: Settings, sessions_per_day: int = 300, days: int = 2, seed: int = 7, agent_calls: int = 5) -> int:
+def run_demo(pubsub: Settings, settings: PipelineSettings, sessions_per_day: int = 300, days: int = 2, seed: int = 7,
+             agent_calls: int = 5) -> int:
     warehouse = warehouse_from_env().get()
     warehouse.ensure_tables(ALL_TABLES)
     end = today() - timedelta(days=1)
-    if settings.pubsub_emulator_host:
-        landed = land_via_pubsub(settings, warehouse, sessions_per_day * days, days, seed, end, agent_calls)
+    if pubsub.pubsub_emulator_host:
+        landed = land_via_pubsub(pubsub, warehouse, sessions_per_day * days, days, seed, end, agent_calls)
     else:
         print(PUBSUB_HELP, flush=True)
         landed = land_generated(warehouse, sessions_per_day * days, days, seed, end)

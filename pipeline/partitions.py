@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from agent.settings import load_settings
+from pipeline.settings import load_pipeline_settings
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=load_settings().partitions_start, timezone="UTC",
+daily_partitions = dg.DailyPartitionsDefinition(start_date=load_pipeline_settings().partitions_start, timezone="UTC",
                                                 end_offset=1)

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
-from agent.settings import load_settings
+from pipeline.settings import load_pipeline_settings
 from pipeline.jobs import analytics_job, intraday_job
 from pipeline.privacy.job import retention_job
 
-settings = load_settings()
+settings = load_pipeline_settings()
 
 
 def offpeak_partition(scheduled: datetime) -> str:

@@ -29,20 +29,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from agent.settings import load_settings
 from agent.signals import Signals, Vocabulary, load_vocabulary
 
+DEFAULT_HOT_THRESHOLD = 80  # VA_HOT_THRESHOLD's default (pipeline/settings.py), handed to assets as `lead_rules`
 WARM_FLOOR = 40
 HOT_TEAM_SIZE = 10
 NEED_POINTS, HOT_SIGNAL_POINTS, SMALL_TEAM_POINTS, TOOL_POINTS, TOOL_CAP, COMPANY_POINTS = 20, 30, 5, 5, 10, 4
-
-
-def hot_threshold() -> int:
-    """The configured score from which a call is a hot lead (`VA_HOT_THRESHOLD`), between the warm floor and 100."""
-    value = load_settings().hot_lead_threshold
-    if not WARM_FLOOR < value <= 100:
-        raise ValueError(f"VA_HOT_THRESHOLD: expected a score in {WARM_FLOOR + 1}..100 (got {value})")
-    return value
 
 
 def tier_bands(threshold: int) -> dict[str, tuple[int, int]]:
@@ -73,11 +65,10 @@ def _hot_signals(signals: Signals, meeting_booked: bool) -> list[str]:
 
 
 def score_lead(signals: Signals, metadata: Mapping[str, Any] | None = None, tool_names: Sequence[str] = (),
-               vocab: Vocabulary | None = None, threshold: int | None = None) -> LeadScore:
+               vocab: Vocabulary | None = None, threshold: int = DEFAULT_HOT_THRESHOLD) -> LeadScore:
     """Score one call from its signals (not-a-fit reason included), the caller's metadata and its tool calls,
-    against `threshold` (the configured hot threshold when not given)."""
+    against the hot `threshold` (the assets pass the configured one, `lead_rules`)."""
     vocab = vocab or load_vocabulary()
-    threshold = hot_threshold() if threshold is None else threshold
     meeting_booked = signals.meeting_booked or any(name in vocab.meeting_tools for name in tool_names)
     need = signals.use_cases or signals.integrations or signals.competitors
     hot = _hot_signals(signals, meeting_booked)

@@ -14,16 +14,16 @@ from assets.llm import llm_client
 from assets.llm_batches import collect_llm_batches, llm_batch_collect_job
 from pipeline.llm.batch import finished_batches
 from pipeline.llm.tables import LLM_BATCHES
-from pipeline.resources import WarehouseResource
+from pipeline.resources import LeadRulesResource, LLMResource, WarehouseResource
 from sensors.runs import busy
 
 
 @dg.sensor(name="llm_batch_sensor", job=llm_batch_collect_job, minimum_interval_seconds=300,
            default_status=dg.DefaultSensorStatus.RUNNING,
            description="Requests llm_batch_collect_job when a submitted OpenAI Batch API job has finished.")
-def llm_batch_sensor(context: dg.SensorEvaluationContext,
-                     warehouse: WarehouseResource) -> dg.SensorResult | dg.SkipReason:
-    client = llm_client()
+def llm_batch_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource, llm: LLMResource,
+                     lead_rules: LeadRulesResource) -> dg.SensorResult | dg.SkipReason:
+    client = llm_client(llm, lead_rules)
     if client is None:
         return dg.SkipReason("no OPENAI_API_KEY or OPENAI_BASE_URL: the heuristic scorer stands")
     backend = warehouse.get()

@@ -74,6 +74,16 @@ def duckdb_warehouse(tmp_path: Path) -> DuckDBWarehouse:
     return warehouse
 
 
+def dagster_resources(warehouse, **injected) -> dict:
+    """The deployment's resources as this test's environment gives them (by default the embedded set: dry-run
+    destinations, the heuristic scorer, the test's data dir), on `warehouse`'s DuckDB file, with `injected` ones
+    (a loopback server) in place of the deployment's."""
+    from pipeline.deployments import deployment_resources
+    from pipeline.resources import WarehouseResource
+
+    return {**deployment_resources(), "warehouse": WarehouseResource(duckdb_path=str(warehouse.path)), **injected}
+
+
 def land_payloads(warehouse, payloads: list[dict]) -> None:
     batch = land_batch(messages_from_payloads(payloads, datetime(2026, 11, 21, tzinfo=timezone.utc)))
     warehouse.land_raw(batch.sessions, batch.rejects)

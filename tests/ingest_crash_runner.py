@@ -21,6 +21,7 @@ from typing import Any
 from google.cloud import pubsub_v1
 
 from agent.settings import load_settings
+from pipeline.settings import load_pipeline_settings
 from pipeline.ingest import ingest
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from pipeline.tables import ALL_TABLES
@@ -39,7 +40,6 @@ class Progress:
 
 
 def reporting_clients(progress: Progress) -> tuple[pubsub_v1.SubscriberClient, DuckDBWarehouse]:
-    settings = load_settings()
 
     class Subscriber(pubsub_v1.SubscriberClient):  # PUBSUB_EMULATOR_HOST from the environment, like the CLI
         def pull(self, *args: Any, **kwargs: Any) -> Any:
@@ -69,6 +69,7 @@ def reporting_clients(progress: Progress) -> tuple[pubsub_v1.SubscriberClient, D
             self.landing = False
             progress.report("written", sessions.num_rows + rejects.num_rows)
 
+    settings = load_pipeline_settings()
     return Subscriber(), Warehouse(settings.duckdb_path, settings.duckdb_memory_limit)
 
 

@@ -282,9 +282,17 @@ def fake_openai():
         yield server
 
 
+def llm_resource(server: FakeOpenAI):
+    """The `llm` resource pointed at the loopback server, as a deployment points it at any compatible server."""
+    from pipeline.resources import LLMResource
+
+    return LLMResource(base_url=server.url, api_key="sk-test-not-a-real-key")
+
+
 @pytest.fixture
 def llm_env(fake_openai, monkeypatch):
-    """The settings pointed at the loopback server, as a deployment would point them at any compatible server."""
+    """The environment pointed at the loopback server, for what reads the deployment's LLM from it: a
+    `dagster` subprocess, the batch sensor (it takes no resource yet), `deployment_resources()`."""
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     return fake_openai

@@ -9,7 +9,7 @@ import json
 import dagster as dg
 import pytest
 
-from conftest import DAY
+from conftest import DAY, dagster_resources
 from fake_amplitude import AmplitudeHandler, AmplitudeState
 from fake_http import serve
 from fake_marts import MARTS_DAYS as DAYS, marts_warehouse  # noqa: F401 (fixture `warehouse`)
@@ -73,13 +73,21 @@ def test_outage_leaves_events_for_the_next_run(warehouse, amplitude):
 
 def test_without_a_key_the_asset_is_a_dry_run_into_the_outbox(warehouse):
     from assets.destinations import amplitude_events
-    from pipeline.resources import WarehouseResource
-
-    result = dg.materialize([amplitude_events], partition_key=DAY.isoformat(),
-                            resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
+    result = dg.materialize([amplitude_events], partition_key=DAY.isoformat(), resources=dagster_resources(warehouse))
     assert result.success
     metadata = result.asset_materializations_for_node("amplitude_events")[0].metadata
     assert metadata["dry_run"].value is True and "DRY RUN" in metadata["mode"].value
     assert warehouse.scalar("SELECT COUNT(*) FROM destination_outbox WHERE destination = 'amplitude'") == len(
         session_ids(warehouse, [DAY]))
     assert warehouse.scalar("SELECT COUNT(*) FROM amplitude_sent") == 0
+
+
+def test_the_asset_sends_through_the_injected_amplitude(warehouse, amplitude):
+    from assets.destinations import amplitude_events
+    from pipeline.resources import AmplitudeResource
+
+    state, config = amplitude
+    result = dg.materialize([amplitude_events], partition_key=DAY.isoformat(), resources=dagster_resources(
+        warehouse, amplitude=AmplitudeResource(api_key=config.api_key, endpoint=config.endpoint)))
+    assert result.success
+    assert sorted(state.events) == session_ids(warehouse, [DAY])

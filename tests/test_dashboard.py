@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from conftest import DAY
+from conftest import DAY, dagster_resources
 from fake_marts import marts_copy
 from pipeline.dashboard import CHARTS
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
@@ -22,11 +22,11 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture
 def rendered(tmp_path_factory, tmp_path: Path) -> tuple[DuckDBWarehouse, Path, dict]:
     from assets.destinations import dashboard
-    from pipeline.resources import WarehouseResource
+    from pipeline.resources import DashboardResource
 
     warehouse = DuckDBWarehouse(marts_copy(tmp_path_factory, tmp_path / "data" / "warehouse.duckdb"))
-    result = dg.materialize([dashboard], partition_key=DAY.isoformat(),
-                            resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
+    result = dg.materialize([dashboard], partition_key=DAY.isoformat(), resources=dagster_resources(
+        warehouse, dashboard_files=DashboardResource(data_dir=str(tmp_path / "data"))))
     assert result.success
     metadata = result.asset_materializations_for_node("dashboard")[0].metadata
     return warehouse, Path(metadata["path"].value), metadata

@@ -13,7 +13,7 @@ import pytest
 
 from local_process import free_port, running
 
-from agent.settings import PROJECT_ROOT, load_settings
+from pipeline.settings import PROJECT_ROOT, load_pipeline_settings
 
 
 def make_dev_command(port: int) -> list[str]:
@@ -38,7 +38,7 @@ def external_addresses() -> list[str]:
 
 
 def test_make_dev_listens_on_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    load_settings().dagster_home.mkdir(parents=True)  # as `make dev` does
+    load_pipeline_settings().dagster_home.mkdir(parents=True)  # as `make dev` does
     port = free_port()
     command = make_dev_command(port)
     assert command[command.index("-h") + 1] == "127.0.0.1"

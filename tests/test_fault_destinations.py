@@ -15,11 +15,13 @@ from collections import Counter
 import dagster as dg
 import pytest
 
+from conftest import dagster_resources
 from fake_http import serve
 from fake_marts import MARTS_DAYS, marts_warehouse  # noqa: F401 (fixture `warehouse`)
 from fake_slack import SlackHandler, SlackState
+from pipeline.destinations.salesforce import SalesforceConfig
 from pipeline.destinations.slack import SlackConfig, send_hot_lead_alerts
-from pipeline.resources import WarehouseResource
+from pipeline.resources import SalesforceResource
 from test_salesforce import lead_ids, salesforce  # noqa: F401 (fixture)
 from test_slack import alerted_sessions, hot_ids
 
@@ -39,32 +41,31 @@ def grow_leads(warehouse, total: int) -> list[str]:
     return lead_ids(warehouse)
 
 
-def sync(warehouse) -> dg.ExecuteInProcessResult:
+def sync(warehouse, config: SalesforceConfig) -> dg.ExecuteInProcessResult:
     from assets.destinations import salesforce_sync
 
+    salesforce = SalesforceResource(instance_url=config.instance_url, access_token=config.access_token)
     return dg.materialize([salesforce_sync], partition_key=MARTS_DAYS[-1].isoformat(), raise_on_error=False,
-                          resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
+                          resources=dagster_resources(warehouse, salesforce=salesforce))
 
 
-def test_salesforce_failures_across_runs_upsert_each_lead_once(warehouse, salesforce, monkeypatch):
+def test_salesforce_failures_across_runs_upsert_each_lead_once(warehouse, salesforce):
     state, config = salesforce
-    monkeypatch.setenv("SALESFORCE_INSTANCE_URL", config.instance_url)
-    monkeypatch.setenv("SALESFORCE_ACCESS_TOKEN", config.access_token)
     ids = grow_leads(warehouse, LEADS)
     assert len(ids) == LEADS
     state.reject = {ids[1], ids[50], ids[199]}  # all in the first request of 200
     state.script = [None, 500]  # the second request fails whole
 
-    assert not sync(warehouse).success  # the run fails, after recording what the first request settled
+    assert not sync(warehouse, config).success  # the run fails, after recording what the first request settled
     assert sorted(k for _, k in state.accepted) == sorted(set(ids[:200]) - state.reject)
     assert warehouse.scalar("SELECT COUNT(*) FROM salesforce_failed") == 3
 
-    assert sync(warehouse).success  # the rest, and the three again (still rejected)
+    assert sync(warehouse, config).success  # the rest, and the three again (still rejected)
     assert warehouse.scalar("SELECT MIN(attempts) FROM salesforce_failed") == 2
     state.reject = set()
-    assert sync(warehouse).success
+    assert sync(warehouse, config).success
     requests = len(state.requests)
-    assert sync(warehouse).success and len(state.requests) == requests, "nothing left to send"
+    assert sync(warehouse, config).success and len(state.requests) == requests, "nothing left to send"
 
     upserts = Counter(k for _, k in state.accepted)
     assert set(upserts) == set(ids) and set(upserts.values()) == {1}, "no lead upserted twice"

@@ -10,13 +10,12 @@ import pytest
 from assets.kpis import daily_kpis
 from assets.llm import llm_scores
 from assets.metrics import session_metrics
-from conftest import DAY
+from conftest import DAY, dagster_resources
 from fault_helpers import FailingWarehouse
 from openai_server import fake_openai, llm_env, prepare_day  # noqa: F401 (fixtures)
 from pipeline.llm.analyze import SAVE_EVERY
 from pipeline.llm.client import Outcome
 from pipeline.llm.config import load_llm_config
-from pipeline.resources import WarehouseResource
 
 SESSIONS = 120
 # Real retries on a compressed clock: 0.3 s timeouts, backoff from 10 ms; everything else as in config.yaml.
@@ -24,8 +23,7 @@ FAST_RETRIES = {"mode": "sync", "timeout_s": 0.3, "retry_base_s": 0.01, "retry_c
 
 
 def materialize(warehouse, assets, config: dict | None = None) -> dg.ExecuteInProcessResult:
-    result = dg.materialize(assets, partition_key=DAY.isoformat(),
-                            resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))},
+    result = dg.materialize(assets, partition_key=DAY.isoformat(), resources=dagster_resources(warehouse),
                             run_config={"ops": {"llm_scores": {"config": config}}} if config else None)
     assert result.success
     return result
@@ -112,7 +110,7 @@ def test_a_failed_save_of_the_second_chunk_keeps_the_first_and_the_retry_asks_on
     # one worker: the queued faults meet the first 3 calls; no timeout can strike a slow answer on a loaded machine
     config = {**FAST_RETRIES, "timeout_s": 10.0, "band": 0, "concurrency": 1}
     failing = FailingWarehouse(duckdb_path=str(duckdb_warehouse.path), marker="MERGE INTO llm_failures", fail_on=2)
-    result = dg.materialize([llm_scores], partition_key=DAY.isoformat(), resources={"warehouse": failing},
+    result = dg.materialize([llm_scores], partition_key=DAY.isoformat(), resources={**dagster_resources(duckdb_warehouse), "warehouse": failing},
                             run_config={"ops": {"llm_scores": {"config": config}}}, raise_on_error=False)
     assert not result.success
     asked = llm_env.chat_requests

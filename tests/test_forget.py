@@ -22,7 +22,7 @@ from pipeline.definitions import defs
 from pipeline.generator import generate_sessions
 from pipeline.landing import Message, land_batch, messages_from_payloads
 from pipeline.privacy.forget import Subject, forget
-from pipeline.resources import warehouse_from_env
+from pipeline.deployments import deployment_resources
 
 DAYS = [DAY - timedelta(days=1), DAY]
 
@@ -33,7 +33,7 @@ def run_everything(wh, tmp_path: Path) -> None:
     result = defs.resolve_job_def("intraday_job").execute_in_process(  # both days as one run
         tags={"dagster/asset_partition_range_start": DAYS[0].isoformat(),
               "dagster/asset_partition_range_end": DAYS[-1].isoformat()},
-        resources={"warehouse": warehouse_from_env()},
+        resources=deployment_resources(),  # the LLM on the loopback server llm_env points the deployment at
         run_config={"ops": {"llm_scores": {"config": {"mode": "sync"}}}})
     assert result.success
     if wh.dialect.name != "duckdb":

@@ -17,7 +17,7 @@ from fake_marts import dbt_vars, run_dbt
 from hostile_corpus import Case, build_corpus
 from pipeline.definitions import defs
 from pipeline.landing import Message, land_batch
-from pipeline.resources import warehouse_from_env
+from pipeline.deployments import warehouse_from_env
 from pubsub_topic import ingest_until, publish, pubsub  # noqa: F401 (fixture `pubsub`)
 
 CANARY = "canary"

@@ -128,7 +128,7 @@ def small_scores(warehouse, model: str) -> dict[str, int]:
     """Each session's score from its small-model answer, recomputed by the rubric."""
     answers = {r["transcript_hash"]: Analysis.model_validate_json(r["response_json"]) for r in warehouse.query(
         "SELECT * FROM llm_cache WHERE model = $m", {"m": model}).to_pylist()}
-    return {s.session_id: score_analysis(answers[s.hash], s.caller_lines).score
+    return {s.session_id: score_analysis(answers[s.hash], s.caller_lines, 80).score
             for s in load_sessions(warehouse, DAY) if s.hash in answers}
 
 

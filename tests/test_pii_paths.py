@@ -9,17 +9,17 @@ import json
 import dagster as dg
 import pytest
 
-from conftest import DAY
+from conftest import DAY, dagster_resources
 from fake_amplitude import AmplitudeHandler, AmplitudeState
 from fake_http import serve
 from fake_marts import dbt_vars, run_dbt
 from fake_slack import SlackHandler, SlackState
-from openai_server import FakeOpenAI, add_caller_line
+from openai_server import FakeOpenAI, add_caller_line, llm_resource
 from assets.destinations import amplitude_events
 from pipeline.definitions import defs
 from pipeline.generator import generate_sessions
 from pipeline.landing import land_batch, messages_from_payloads
-from pipeline.resources import WarehouseResource
+from pipeline.resources import AmplitudeResource, SlackResource
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from pipeline.tables import ALL_TABLES
 
@@ -39,14 +39,12 @@ def sent(tmp_path_factory) -> dict[str, str]:
         add_caller_line(payload, f"Reach me at {PII[0]} or {PII[1]}; I'd pay with card {PII[2]}.")
     batch = land_batch(messages_from_payloads(payloads, datetime(2026, 11, 21, tzinfo=timezone.utc)))
     wh.land_raw(batch.sessions, batch.rejects)
-    resources = {"warehouse": WarehouseResource(duckdb_path=str(wh.path))}
     slack, amplitude = SlackState(), AmplitudeState()
     with FakeOpenAI() as openai, serve(SlackHandler, slack) as slack_url, \
-            serve(AmplitudeHandler, amplitude) as amplitude_url, pytest.MonkeyPatch.context() as mp:
-        for name, value in {"OPENAI_BASE_URL": openai.url, "OPENAI_API_KEY": "sk-test", "VA_DATA_DIR": str(work),
-                            "SLACK_WEBHOOK_URL": slack_url + slack.path, "AMPLITUDE_API_KEY": amplitude.api_key,
-                            "VA_AMPLITUDE_ENDPOINT": amplitude_url + "/2/httpapi"}.items():
-            mp.setenv(name, value)
+            serve(AmplitudeHandler, amplitude) as amplitude_url:
+        resources = dagster_resources(
+            wh, llm=llm_resource(openai), slack=SlackResource(webhook_url=slack_url + slack.path),
+            amplitude=AmplitudeResource(api_key=amplitude.api_key, endpoint=amplitude_url + "/2/httpapi"))
         assert defs.resolve_job_def("intraday_job").execute_in_process(
             partition_key=DAY.isoformat(), resources=resources,
             run_config={"ops": {"llm_scores": {"config": {"mode": "sync"}}}}).success

@@ -11,12 +11,12 @@ import dagster as dg
 import pytest
 
 from conftest import DAY, land_generated
-from agent.settings import load_settings
 from pipeline.cli import main
 from pipeline.definitions import defs
+from pipeline.deployments import warehouse_from_env
 from pipeline.landing import Message, land_batch
 from pipeline.privacy.retention import RETAINED_TEXT, apply_retention
-from pipeline.resources import warehouse_from_env
+from pipeline.settings import load_pipeline_settings
 
 KEPT = (("session_signals", "session_date"), ("session_metrics", "session_date"), ("lead_scores", "session_date"),
         ("daily_kpis", "session_date"))
@@ -86,11 +86,11 @@ def test_the_retention_job_and_cli_sweep_with_the_configured_days(duckdb_warehou
 def test_the_retention_schedule_is_on_by_default_and_runs_the_sweep_daily():
     schedule = defs.get_schedule_def("retention_schedule")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    assert schedule.job_name == "retention_job" and schedule.cron_schedule == load_settings().retention_cron
+    assert schedule.job_name == "retention_job" and schedule.cron_schedule == load_pipeline_settings().retention_cron
 
 
 @pytest.mark.parametrize("value", ["0", "ninety", "-5", "1.5"])
 def test_a_bad_retention_setting_names_the_variable_and_value(value, monkeypatch):
     monkeypatch.setenv("VA_RAW_RETENTION_DAYS", value)
     with pytest.raises(ValueError, match=rf"VA_RAW_RETENTION_DAYS: expected a whole number of days >= 1 \(got '{value}'\)"):
-        load_settings()
+        load_pipeline_settings()

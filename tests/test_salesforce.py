@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from conftest import DAY
+from conftest import DAY, dagster_resources
 from fake_http import serve
 from fake_marts import marts_warehouse  # noqa: F401 (fixture `warehouse`)
 from fake_salesforce import SalesforceHandler, SalesforceState
@@ -106,10 +106,7 @@ def test_rate_limit_exhausted_stops_cleanly_and_the_next_run_sends_everything(wa
 
 def test_without_credentials_the_asset_is_a_dry_run_into_the_outbox(warehouse):
     from assets.destinations import salesforce_sync
-    from pipeline.resources import WarehouseResource
-
-    result = dg.materialize([salesforce_sync], partition_key=DAY.isoformat(),
-                            resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
+    result = dg.materialize([salesforce_sync], partition_key=DAY.isoformat(), resources=dagster_resources(warehouse))
     assert result.success
     metadata = result.asset_materializations_for_node("salesforce_sync")[0].metadata
     assert metadata["dry_run"].value is True and "DRY RUN" in metadata["mode"].value

@@ -3,7 +3,8 @@ through the real Dagster definitions against the loopback servers, once with eve
 error paths write their messages) and once succeeding; then no captured byte anywhere holds a secret: stdout and
 stderr, Python logging at DEBUG, every file under DAGSTER_HOME (event log, run storage, compute logs), the events'
 asset and check metadata, dbt's target and log dir, every warehouse table, every file under the data dir, and the
-settings' repr."""
+settings' and resources' repr. The resources are the deployment's, chosen from this environment, with each
+secret a `dg.EnvVar`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from warehouse_text import rows_containing
 from agent.settings import load_settings
 from assets.destinations import DESTINATION_ASSETS
 from pipeline.definitions import defs
-from pipeline.resources import warehouse_from_env
+from pipeline.deployments import deployment_resources
+from pipeline.settings import load_pipeline_settings
 
 MARK = "FAKESECRET"  # in every secret below, and in nothing else
 SECRETS = {"OPENAI_API_KEY": f"sk-{MARK}-openai-4242", "SALESFORCE_PASSWORD": f"{MARK}-sf-password-4242",
@@ -71,9 +73,9 @@ def test_no_secret_reaches_logs_metadata_storage_dbt_tables_or_files(servers, py
                                                                         tmp_path, capfd):
     openai, slack, salesforce, amplitude = servers
     land_generated(duckdb_warehouse, 40)
-    home = Path(load_settings().dagster_home)
+    home = Path(load_pipeline_settings().dagster_home)
     home.mkdir(parents=True)
-    job = defs.resolve_job_def("analytics_job")
+    job, resources = defs.resolve_job_def("analytics_job"), deployment_resources()
     # Every chat answer is broken JSON: the LLM's error path, whose messages must not carry the key either.
     openai.faults.extend(["invalid_json"] * 1000)
     events = []
@@ -81,12 +83,12 @@ def test_no_secret_reaches_logs_metadata_storage_dbt_tables_or_files(servers, py
         # Run 1: Slack answers 404 (unknown hook), Amplitude rejects the key, Salesforce rejects the session.
         slack.path, amplitude.api_key, salesforce.access_token = "/services/other", "other-key", "other-token"
         failed = job.execute_in_process(partition_key=DAY.isoformat(), instance=instance,
-                                        resources={"warehouse": warehouse_from_env()}, raise_on_error=False)
+                                        resources=resources, raise_on_error=False)
         # Run 2: every destination accepts (the destinations again, on the marts run 1 built).
         slack.path, amplitude.api_key = SLACK_PATH, SECRETS["AMPLITUDE_API_KEY"]
         salesforce.access_token = SECRETS["SALESFORCE_ACCESS_TOKEN"]
         passed = dg.materialize(DESTINATION_ASSETS, partition_key=DAY.isoformat(), instance=instance,
-                                resources={"warehouse": warehouse_from_env()})
+                                resources=resources)
         events = [*failed.all_events, *passed.all_events]
         stored = [str(record) for run in (failed, passed)
                   for record in instance.all_logs(run.run_id)]
@@ -99,10 +101,11 @@ def test_no_secret_reaches_logs_metadata_storage_dbt_tables_or_files(servers, py
     captured = capfd.readouterr()
     texts = {"stdout": captured.out, "stderr": captured.err, "python logging": python_logs.getvalue(),
              "events": "\n".join(map(str, events)), "event log": "\n".join(stored),
-             "settings repr": repr(load_settings())}
+             "settings repr": repr(load_settings()) + repr(load_pipeline_settings()),
+             "resources repr": repr(resources)}
     assert "HTTP Request" in texts["python logging"]  # httpx did log its requests at DEBUG/INFO
     for where, text in texts.items():
         assert MARK not in text, f"a secret leaked into {where}"
-    for directory in (home, tmp_path / "dbt_target", load_settings().data_dir):
+    for directory in (home, tmp_path / "dbt_target", load_pipeline_settings().data_dir):
         assert files_holding(directory, MARK.encode()) == [], directory
     assert rows_containing(duckdb_warehouse, MARK) == {}

@@ -8,7 +8,7 @@ import json
 import dagster as dg
 import pytest
 
-from conftest import DAY
+from conftest import DAY, dagster_resources
 from fake_http import serve
 from fake_marts import MARTS_DAYS as DAYS, marts_warehouse  # noqa: F401 (fixture `warehouse`)
 from fake_slack import SlackHandler, SlackState
@@ -88,10 +88,7 @@ def test_threshold_and_partition_bound_what_is_alerted(warehouse, slack):
 
 def test_without_a_webhook_the_asset_is_a_dry_run_into_the_outbox(warehouse):
     from assets.destinations import slack_hot_lead_alerts
-    from pipeline.resources import WarehouseResource
-
-    result = dg.materialize([slack_hot_lead_alerts], partition_key=DAY.isoformat(),
-                            resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
+    result = dg.materialize([slack_hot_lead_alerts], partition_key=DAY.isoformat(), resources=dagster_resources(warehouse))
     assert result.success
     metadata = result.asset_materializations_for_node("slack_hot_lead_alerts")[0].metadata
     assert metadata["dry_run"].value is True and "DRY RUN" in metadata["mode"].value
@@ -119,3 +116,17 @@ def test_the_llm_score_decides_when_there_is_one_as_in_the_marts(warehouse, slac
     assert promoted in alerted and demoted not in alerted
     assert alerted == (set(heuristic_hot) - {demoted}) | {promoted}
     assert result.sent == len(alerted)
+
+
+def test_the_asset_alerts_through_the_injected_webhook_at_the_lead_rules_threshold(warehouse, slack):
+    """The asset takes Slack and the hot threshold as resources: the same `lead_rules` the dbt marts get."""
+    from assets.destinations import slack_hot_lead_alerts
+    from pipeline.resources import LeadRulesResource, SlackResource
+
+    state, config = slack
+    result = dg.materialize([slack_hot_lead_alerts], partition_key=DAY.isoformat(), resources=dagster_resources(
+        warehouse, slack=SlackResource(webhook_url=config.webhook_url),
+        lead_rules=LeadRulesResource(hot_lead_threshold=95)))
+    assert result.success
+    assert result.asset_materializations_for_node("slack_hot_lead_alerts")[0].metadata["dry_run"].value is False
+    assert sorted(alerted_sessions(state)) == sorted(hot_ids(warehouse, 95, [DAY]))

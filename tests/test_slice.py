@@ -7,6 +7,7 @@ import pytest
 
 from conftest import DAY, land_generated
 from pipeline.definitions import defs
+from pipeline.deployments import deployment_resources
 from pipeline.resources import WarehouseResource
 
 TABLES = ("session_transcripts", "session_signals", "lead_scores", "daily_kpis", "fct_sessions")
@@ -14,9 +15,8 @@ TABLES = ("session_transcripts", "session_signals", "lead_scores", "daily_kpis",
 
 def materialize_day(warehouse_path: str, day: str = DAY.isoformat()) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def("analytics_job")
-    return job.execute_in_process(
-        partition_key=day, resources={"warehouse": WarehouseResource(duckdb_path=warehouse_path)}
-    )
+    return job.execute_in_process(partition_key=day, resources={
+        **deployment_resources(), "warehouse": WarehouseResource(duckdb_path=warehouse_path)})
 
 
 def checksums(warehouse) -> dict[str, tuple]:

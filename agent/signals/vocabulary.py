@@ -1,4 +1,4 @@
-"""The vocabulary file (agent/vocabulary.yaml by default) compiled to regexes, once per file.
+"""The vocabulary file (`VA_VOCABULARY`, agent/vocabulary.yaml by default) compiled to regexes, once per file.
 
 Phrase lists (urgency, authority, budget, canonical names...) become `Phrases`: one compiled regex per phrase,
 each keyed by a word it needs, so an utterance runs only the phrases whose words it contains (see `prefilter`).
@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from agent.numbers import NumberParser
+from agent.settings import load_settings
 from agent.signals.prefilter import Phrases
 
 DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "vocabulary.yaml"
@@ -175,13 +176,14 @@ def _load(path: str) -> Vocabulary:
         return _compile(yaml.safe_load(handle))
 
 
-_default: list[Vocabulary] = []  # the default file, resolved once: resolving a path costs more than a signal rule
+_default: list[Vocabulary] = []  # the configured file, resolved once: resolving a path costs more than a signal rule
 
 
 def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
-    """The compiled vocabulary at `path` (default: agent/vocabulary.yaml), compiled once per file."""
+    """The compiled vocabulary at `path`, compiled once per file; by default the file `VA_VOCABULARY` names
+    (agent/vocabulary.yaml when unset), read once per process."""
     if path is None:
         if not _default:
-            _default.append(_load(str(DEFAULT_VOCABULARY)))
+            _default.append(_load(str(load_settings().vocabulary_path.resolve())))
         return _default[0]
     return _load(str(Path(path).resolve()))

@@ -19,6 +19,7 @@ from datetime import date
 from pipeline.llm import store
 from pipeline.llm.batch import submit_batches
 from pipeline.llm.client import LLMClient
+from pipeline.llm.config import LLMConfig
 from pipeline.llm.prompt import PROMPT_VERSION
 from pipeline.llm.rows import heuristic_row, llm_row
 from pipeline.llm.rubric import in_band, score_analysis
@@ -71,7 +72,7 @@ def _fill(warehouse, client, sessions, day, mode, large: bool, report, cache, fa
             continue  # identical transcripts (a "wrong number" call) are asked about once
         if large:
             small = cache.get((s.hash, cfg.small_model))
-            if small is None or not in_band(_score(small, s).score, cfg.band):
+            if small is None or not _near_threshold(small, s, cfg):
                 continue
         choice = plan(mode, s.heuristic["lead_tier"] == "hot", large)
         if choice:
@@ -87,8 +88,13 @@ def _fill(warehouse, client, sessions, day, mode, large: bool, report, cache, fa
     return store.cached(warehouse, hashes, PROMPT_VERSION) if sync else cache
 
 
-def _score(cache_row: dict, session: Session):
-    return score_analysis(Analysis.model_validate_json(cache_row["response_json"]), session.caller_lines)
+def _score(cache_row: dict, session: Session, threshold: int):
+    return score_analysis(Analysis.model_validate_json(cache_row["response_json"]), session.caller_lines, threshold)
+
+
+def _near_threshold(cache_row: dict, session: Session, cfg: LLMConfig) -> bool:
+    """The small model's score falls in the band around the hot threshold, where the large model decides."""
+    return in_band(_score(cache_row, session, cfg.hot_threshold).score, cfg.band, cfg.hot_threshold)
 
 
 def cfg_differs(client: LLMClient) -> bool:
@@ -122,9 +128,9 @@ def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | No
             rows.append(heuristic_row(s, day, status, True))
             continue
         large = cache.get((s.hash, cfg.large_model))
-        routed = large is not None and cfg_differs(client) and in_band(_score(small, s).score, cfg.band)
+        routed = large is not None and cfg_differs(client) and _near_threshold(small, s, cfg)
         rows.append(llm_row(s, day, [small, large] if routed else [small],
-                             cfg.large_model if routed else cfg.small_model))
+                             cfg.large_model if routed else cfg.small_model, cfg.hot_threshold))
     for row in rows:
         report.scorers[row["scorer"]] += 1
     report.rows = store.write_scores(warehouse, day, rows)

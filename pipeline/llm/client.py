@@ -19,7 +19,6 @@ from typing import Any, Callable
 import openai
 from pydantic import ValidationError
 
-from agent.settings import Settings, load_settings
 from pipeline.cost import item_cost, load_prices
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.prompt import request_body
@@ -72,17 +71,16 @@ def interpret(completion: Any) -> Outcome:
     return outcome
 
 
-def make_openai(settings: Settings, timeout_s: float) -> openai.OpenAI:
+def make_openai(api_key: str, base_url: str, timeout_s: float) -> openai.OpenAI:
     # A local OpenAI-compatible server (vLLM, Ollama, LiteLLM, the tests' loopback) needs no key.
-    return openai.OpenAI(api_key=settings.openai_api_key or "no-key", base_url=settings.openai_base_url or None,
-                         max_retries=0, timeout=timeout_s)
+    return openai.OpenAI(api_key=api_key or "no-key", base_url=base_url or None, max_retries=0, timeout=timeout_s)
 
 
 class LLMClient:
-    def __init__(self, config: LLMConfig, settings: Settings | None = None,
+    def __init__(self, config: LLMConfig, api_key: str = "", base_url: str = "",
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
         self.config = config
-        self.openai = make_openai(settings or load_settings(), config.timeout_s)
+        self.openai = make_openai(api_key, base_url, config.timeout_s)
         self.retry = RetryPolicy(attempts=config.max_retries + 1, base_s=config.retry_base_s,
                                  cap_s=config.retry_cap_s, jitter=True)
         self.sleep, self.rng = sleep, rng or random.Random()

@@ -1,4 +1,5 @@
-"""LLM settings from `config.yaml` beside this file (not the environment: only `agent/settings.py` reads that).
+"""LLM settings from `config.yaml` beside this file (not the environment: the server and key come with the `llm`
+resource, `pipeline/resources.py`).
 
 The asset's run config may override any field, so tests and one-off backfills can change models or the band
 without editing the file.
@@ -13,7 +14,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from agent.settings import load_settings
+from pipeline.scoring import DEFAULT_HOT_THRESHOLD
+
 
 CONFIG_PATH = Path(__file__).with_name("config.yaml")
 
@@ -23,6 +25,7 @@ class LLMConfig(BaseModel):
     small_model: str = "gpt-4.1-mini"
     large_model: str = "gpt-4.1"
     band: int = 10
+    hot_threshold: int = DEFAULT_HOT_THRESHOLD  # the rubric's hot tier; the assets pass `lead_rules`' threshold
     concurrency: int = 8
     timeout_s: float = 60.0
     max_retries: int = 4
@@ -45,8 +48,3 @@ def _file_config() -> LLMConfig:
 def load_llm_config(**overrides: Any) -> LLMConfig:
     return _file_config().with_overrides(**overrides)
 
-
-def llm_enabled() -> bool:
-    """The embedded default (no key, no base URL) keeps the heuristic scorer and lexicon sentiment."""
-    settings = load_settings()
-    return bool(settings.openai_api_key or settings.openai_base_url)

@@ -28,10 +28,10 @@ def heuristic_row(s: Session, day: date, status: str, enabled: bool) -> dict:
             "is_batch": False}
 
 
-def llm_row(s: Session, day: date, used: list[dict], model: str) -> dict:
+def llm_row(s: Session, day: date, used: list[dict], model: str, threshold: int) -> dict:
     answer = Analysis.model_validate_json(used[-1]["response_json"])
     paid = [u for u in used if u.get("session_id") == s.session_id]  # usage and cost count where they were paid
-    rubric = score_analysis(answer, s.caller_lines)
+    rubric = score_analysis(answer, s.caller_lines, threshold)
     row = {"session_id": s.session_id, "session_date": day, "lead_score": rubric.score, "lead_tier": rubric.tier,
            "reasons": rubric.reasons, "scorer": "llm", "llm_status": "scored", "model": model,
            "prompt_version": PROMPT_VERSION, "transcript_hash": s.hash, "sentiment": answer.sentiment.value,

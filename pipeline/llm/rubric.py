@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from pipeline.llm.schema import Analysis
-from pipeline.scoring import WARM_FLOOR, hot_threshold, tier_for
+from pipeline.scoring import WARM_FLOOR, tier_for
 
 WEIGHTS = {"need": 40, "budget": 20, "authority": 20, "timeline": 20}
 PARTIAL = 0.5
@@ -55,7 +55,7 @@ def evidence_ok(evidence: str, caller_lines: Sequence[str]) -> bool:
     return any(quote in _norm(line) and not INSTRUCTION_LIKE.search(line) for line in caller_lines)
 
 
-def score_analysis(analysis: Analysis, caller_lines: Sequence[str]) -> RubricScore:
+def score_analysis(analysis: Analysis, caller_lines: Sequence[str], threshold: int) -> RubricScore:
     points, reasons, statuses = 0.0, [], {}
     for name in CRITERIA:
         answer = getattr(analysis.bant, name)
@@ -71,10 +71,9 @@ def score_analysis(analysis: Analysis, caller_lines: Sequence[str]) -> RubricSco
     if statuses["need"][0] == "not_met":
         score = min(score, WARM_FLOOR - 1)
         reasons.insert(0, f"not a fit: \"{statuses['need'][1]}\"")
-    return RubricScore(score=score, tier=tier_for(score, hot_threshold()), reasons=reasons, statuses=statuses)
+    return RubricScore(score=score, tier=tier_for(score, threshold), reasons=reasons, statuses=statuses)
 
 
-def in_band(score: int, band: int) -> bool:
+def in_band(score: int, band: int, threshold: int) -> bool:
     """Scores near the hot threshold, where the tier (and the sales alert) depends on a close call."""
-    threshold = hot_threshold()
     return threshold - band <= score < threshold + band

@@ -10,6 +10,7 @@ import argparse
 
 from agent.settings import load_settings
 from pipeline.clock import today
+from pipeline.settings import load_pipeline_settings
 
 
 def _print_counts(deleted: dict[str, int], verb: str) -> None:
@@ -18,31 +19,31 @@ def _print_counts(deleted: dict[str, int], verb: str) -> None:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
+    from pipeline.deployments import warehouse_from_env
     from pipeline.privacy.files import forget_spooled, rerender_dashboard
     from pipeline.privacy.forget import Subject, forget
-    from pipeline.resources import warehouse_from_env
 
     try:
         subject = Subject(email=args.email or "", session_ids=tuple(args.session_id or ()))
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
-    settings, wh = load_settings(), warehouse_from_env().get()
+    wh = warehouse_from_env().get()
     ids, deleted = forget(wh, subject, dry_run=args.dry_run)
     verb = "would be deleted" if args.dry_run else "deleted"
     print(f"forget: {len(ids)} sessions{': ' + ', '.join(ids) if ids else ''}")
     _print_counts(deleted, verb)
-    spooled = forget_spooled(settings.spool_dir, [subject.email, *ids], dry_run=args.dry_run)
+    spooled = forget_spooled(load_settings().spool_dir, [subject.email, *ids], dry_run=args.dry_run)
     print(f"  spool files: {spooled} {verb}")
     if not args.dry_run:
-        print(f"  dashboard: {'re-rendered' if rerender_dashboard(wh, settings.data_dir) else 'none rendered yet'}")
+        print(f"  dashboard: {'re-rendered' if rerender_dashboard(wh, load_pipeline_settings().data_dir) else 'none rendered yet'}")
     return 0
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
+    from pipeline.deployments import warehouse_from_env
     from pipeline.privacy.retention import apply_retention
-    from pipeline.resources import warehouse_from_env
 
-    days = args.days or load_settings().raw_retention_days
+    days = args.days or load_pipeline_settings().raw_retention_days
     cutoff, deleted = apply_retention(warehouse_from_env().get(), today(), days,
                                       dry_run=args.dry_run)
     print(f"retention: rows dated before {cutoff} ({days} days)")

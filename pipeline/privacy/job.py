@@ -5,15 +5,15 @@ An op job rather than an asset: it only deletes, producing nothing downstream as
 
 import dagster as dg
 
-from agent.settings import load_settings
 from pipeline.clock import today
+from pipeline.settings import load_pipeline_settings
 from pipeline.privacy.retention import apply_retention
 from pipeline.resources import WarehouseResource
 
 
 @dg.op(description="Deletes raw transcripts and the text derived from them past VA_RAW_RETENTION_DAYS.")
 def delete_expired_transcripts(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> None:
-    days = load_settings().raw_retention_days
+    days = load_pipeline_settings().raw_retention_days
     cutoff, deleted = apply_retention(warehouse.get(), today(), days)
     context.log.info(f"retention: deleted rows dated before {cutoff} ({days} days): {deleted}")
     context.add_output_metadata({"cutoff": cutoff.isoformat(), "retention_days": days,

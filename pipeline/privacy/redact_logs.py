@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from agent.settings import secret_values
+from pipeline.settings import secret_values
 
 MASK = "[REDACTED]"
 
