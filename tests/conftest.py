@@ -95,14 +95,24 @@ def land_generated(warehouse, count: int, days: int = 1, seed: int = 7, end: dat
     return payloads
 
 
-def materialize_assets(resource, selection: list[str], partition_key: str | None = None):
-    """Materialize `selection` (asset keys, dbt models included) through the real definitions, with `resource` as
-    the warehouse and the real dbt resource; asserts the run succeeded."""
+def materialize_assets(resource, selection: list[str], partition_key: str | None = None, **injected):
+    """Materialize `selection` (asset keys, dbt models included) through the real definitions, on the warehouse
+    `resource`, with the deployment's other resources (or `injected` ones); asserts the run succeeded."""
     import dagster as dg
     from pipeline.definitions import defs
+    from pipeline.deployments import deployment_resources
 
     assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     result = dg.materialize(assets, selection=dg.AssetSelection.keys(*selection), partition_key=partition_key,
-                            resources={"warehouse": resource, "dbt": defs.resources["dbt"]})
+                            resources={**deployment_resources(), "dbt": defs.resources["dbt"], "warehouse": resource,
+                                       **injected})
     assert result.success
     return result
+
+
+def marts_keys() -> list[str]:
+    """Every asset `analytics_job` builds after the LLM scores and before the destinations: the dbt marts and
+    what they read that the LLM does not (the price table, the usage staging)."""
+    from assets.dbt import dbt_marts
+
+    return ["unit_prices", "stg_session_usage", *(key.to_user_string() for key in dbt_marts.keys)]

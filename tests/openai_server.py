@@ -302,12 +302,7 @@ def prepare_day(warehouse, count: int = 24, seed: int = 11, edit=None) -> list[d
     """Land `count` synthetic sessions (optionally edited) and materialize what `llm_scores` reads."""
     from datetime import datetime, timezone
 
-    import dagster as dg
-
-    from assets.scores import lead_scores
-    from assets.signals import session_signals
-    from assets.transcripts import session_transcripts
-    from conftest import DAY
+    from conftest import DAY, materialize_assets
     from pipeline.generator import generate_sessions
     from pipeline.landing import land_batch, messages_from_payloads
     from pipeline.resources import WarehouseResource
@@ -317,9 +312,9 @@ def prepare_day(warehouse, count: int = 24, seed: int = 11, edit=None) -> list[d
         payloads = [edit(p) or p for p in payloads]
     batch = land_batch(messages_from_payloads(payloads, datetime(2026, 11, 21, tzinfo=timezone.utc)))
     warehouse.land_raw(batch.sessions, batch.rejects)
-    result = dg.materialize([session_transcripts, session_signals, lead_scores], partition_key=DAY.isoformat(),
-                            resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
-    assert result.success
+    materialize_assets(WarehouseResource(duckdb_path=str(warehouse.path)),
+                       ["stg_session_turns", "stg_session_tool_calls", "int_session_inputs", "session_signals",
+                        "lead_scores"], DAY.isoformat())
     return payloads
 
 

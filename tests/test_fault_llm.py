@@ -1,16 +1,15 @@
 """Fault 5: 30 % of LLM requests fail (429, 500, a timeout or invalid JSON, a seeded mix from the loopback server)
 while the real asset scores a day. The partition completes, the failures are sent again on the next run and only
-they, and the LLM cost in `llm_scores` and `daily_kpis` is what the successful answers cost, each counted once."""
+they, and the LLM cost in `llm_scores` and dbt's `agg_cost_daily` is what the successful answers cost, each
+counted once."""
 
 from __future__ import annotations
 
 import dagster as dg
 import pytest
 
-from assets.kpis import daily_kpis
 from assets.llm import llm_scores
-from assets.metrics import session_metrics
-from conftest import DAY, dagster_resources
+from conftest import DAY, dagster_resources, marts_keys, materialize_assets
 from fault_helpers import FailingWarehouse
 from openai_server import fake_openai, llm_env, prepare_day  # noqa: F401 (fixtures)
 from pipeline.llm.analyze import SAVE_EVERY
@@ -38,10 +37,14 @@ def paid_usd(server, start: int = 0) -> float:
                for p in server.paid[start:])
 
 
+def build_marts(warehouse) -> None:
+    materialize_assets(dagster_resources(warehouse)["warehouse"], marts_keys(), DAY.isoformat())
+
+
 def llm_cost(warehouse) -> tuple[float, float]:
-    """The day's LLM cost as llm_scores sums it and as daily_kpis reports it."""
+    """The day's LLM cost as llm_scores sums it and as the cost mart reports it."""
     return (warehouse.scalar("SELECT SUM(llm_cost_usd) FROM llm_scores WHERE session_date = $d", {"d": DAY}),
-            warehouse.scalar("SELECT llm_cost_usd FROM daily_kpis WHERE session_date = $d", {"d": DAY}))
+            warehouse.scalar("SELECT llm_scoring_cost_usd FROM agg_cost_daily WHERE session_date = $d", {"d": DAY}))
 
 
 def sent_transcripts(server, start: int) -> set[tuple[str, str]]:
@@ -65,7 +68,7 @@ def test_a_30_percent_failure_mix_completes_retries_once_and_counts_cost_once(du
         "SELECT COUNT(*) FROM llm_scores AS s JOIN llm_failures AS f ON f.transcript_hash = s.transcript_hash "
         "AND f.model = $m", {"m": load_llm_config().small_model})
     assert statuses == {"scored": SESSIONS - small_failed, "failed": small_failed}  # the rest keep the heuristic
-    materialize(duckdb_warehouse, [session_metrics, daily_kpis])
+    build_marts(duckdb_warehouse)
     spent = paid_usd(llm_env)
     scores_cost, kpi_cost = llm_cost(duckdb_warehouse)
     assert scores_cost == pytest.approx(spent, abs=1e-7) and kpi_cost == pytest.approx(spent, abs=1e-6)
@@ -75,7 +78,7 @@ def test_a_30_percent_failure_mix_completes_retries_once_and_counts_cost_once(du
     materialize(duckdb_warehouse, [llm_scores], FAST_RETRIES)  # faults still on
     retried = sent_transcripts(llm_env, bodies)
     assert len(retried) == len(failed), "only the failures are sent again"
-    materialize(duckdb_warehouse, [daily_kpis])
+    build_marts(duckdb_warehouse)
     scores_cost2, kpi_cost2 = llm_cost(duckdb_warehouse)
     assert scores_cost2 - scores_cost == pytest.approx(paid_usd(llm_env, paid), abs=1e-7)
     assert kpi_cost2 == pytest.approx(paid_usd(llm_env), abs=1e-6)
@@ -84,14 +87,14 @@ def test_a_30_percent_failure_mix_completes_retries_once_and_counts_cost_once(du
     recovered = {**FAST_RETRIES, "timeout_s": 10.0}  # no fault left to time out; a loaded machine may answer slowly
     materialize(duckdb_warehouse, [llm_scores], recovered)
     assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_failures") == 0
-    materialize(duckdb_warehouse, [daily_kpis])
+    build_marts(duckdb_warehouse)
     final = llm_cost(duckdb_warehouse)
     assert final[0] == pytest.approx(paid_usd(llm_env), abs=1e-7) and final[1] == pytest.approx(final[0], abs=1e-6)
     assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM llm_scores WHERE scorer = 'llm'") == SESSIONS
 
     before = llm_env.chat_requests
     materialize(duckdb_warehouse, [llm_scores], recovered)
-    materialize(duckdb_warehouse, [daily_kpis])
+    build_marts(duckdb_warehouse)
     assert llm_env.chat_requests == before and llm_cost(duckdb_warehouse) == final
     print(f"requests {requests} (faults served {served}), failed after run 1: {len(failed)}, "
           f"resent in run 2: {len(retried)}, total requests {before}, paid answers {len(llm_env.paid)}, "

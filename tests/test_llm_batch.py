@@ -9,7 +9,7 @@ import json
 import dagster as dg
 import pytest
 
-from conftest import DAY
+from conftest import DAY, dagster_resources
 from openai_server import fake_openai, llm_env, prepare_day  # noqa: F401 (fixtures)
 from pipeline.cost import item_cost, load_prices
 from pipeline.definitions import defs
@@ -20,7 +20,6 @@ from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config
 from pipeline.llm.rubric import score_analysis
 from pipeline.llm.schema import Analysis
-from pipeline.resources import WarehouseResource
 from sensors.llm_batch import llm_batch_sensor
 from warehouse_text import contents
 
@@ -28,7 +27,7 @@ from warehouse_text import contents
 def tick(warehouse, llm_env) -> dg.SkipReason | list[str]:
     """One evaluation of the sensor, which must change no table and send the API nothing but status reads, then
     the run it requests, if any: the partitions of llm_scores that run materialized."""
-    resources = {"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))}
+    resources = dagster_resources(warehouse)
     before, requests = contents(warehouse), dict(llm_env.counts)
     with dg.instance_for_test() as instance:
         result = llm_batch_sensor(dg.build_sensor_context(instance=instance, resources=resources))

@@ -128,7 +128,7 @@ def test_prompt_injection_cannot_lift_the_score_beyond_the_callers_evidence(duck
 
     prepare_day(duckdb_warehouse, 10, edit=edit)
     run(duckdb_warehouse, fake_openai, mode="sync")
-    turns = duckdb_warehouse.query("SELECT session_id, text FROM session_transcripts WHERE role = 'user'").to_pylist()
+    turns = duckdb_warehouse.query("SELECT session_id, text FROM stg_session_turns WHERE role = 'user'").to_pylist()
     for r in rows(duckdb_warehouse):
         assert r["scorer"] == "llm"  # the schema held
         assert r["lead_score"] < 80 and r["lead_tier"] != "hot"
