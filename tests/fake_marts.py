@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DAY, land_generated
+from conftest import DAY, land_generated, materialize_assets
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from pipeline.tables import ALL_TABLES
 
@@ -40,19 +40,12 @@ def dbt_vars(first: date, last: date) -> str:
 def materialize_python_assets(duckdb_path: Path, days: list[date]) -> None:
     """The price table and, per day, the signals and the heuristic scores, through the real asset definitions
     (`llm_scores` stays empty: the marts then judge every call by its heuristic score)."""
-    import dagster as dg
-
-    from assets.prices import unit_prices
-    from assets.scores import lead_scores
-    from assets.signals import session_signals
     from pipeline.resources import WarehouseResource
 
-    resources = {"warehouse": WarehouseResource(duckdb_path=str(duckdb_path))}
-    assert dg.materialize([unit_prices], resources=resources).success
+    resource = WarehouseResource(duckdb_path=str(duckdb_path))
+    materialize_assets(resource, ["unit_prices"])
     for day in days:
-        result = dg.materialize([session_signals, lead_scores], partition_key=day.isoformat(),
-                                resources=resources)
-        assert result.success, day
+        materialize_assets(resource, ["session_signals", "lead_scores"], day.isoformat())
 
 
 def build_marts(duckdb_path: Path, work_dir: Path, sessions: int = 150, days: int = 3, seed: int = 11,

@@ -93,6 +93,21 @@ def test_incremental_run_replaces_exactly_its_window(built, warehouse, tmp_path:
     assert warehouse.scalar("SELECT COUNT(*) - COUNT(DISTINCT session_id) FROM fct_sessions") == 0
 
 
+def test_the_singular_tests_fail_on_data_built_to_fail_them(built, warehouse, tmp_path: Path):
+    """A day whose callers all went silent fails the empty-transcript test; a KPI row that lost a call fails the
+    completeness test."""
+    warehouse.run_transaction([
+        "UPDATE stg_session_turns SET text = '' WHERE role = 'user' AND session_date = $day",
+        "UPDATE agg_daily_kpis SET sessions = sessions - 1 WHERE session_date = $day",
+    ], {"day": DAY})
+    process = run_dbt(["test", "--select", "assert_empty_transcripts_rare", "assert_daily_kpis_count_every_landed_call",
+                       "--vars", dbt_vars(DAY - timedelta(days=2), DAY)], warehouse.path, tmp_path / "bad")
+    assert process.returncode != 0
+    results = json.loads((tmp_path / "bad" / "target" / "run_results.json").read_text())["results"]
+    assert {r["unique_id"].split(".")[2]: r["status"] for r in results} == {
+        "assert_empty_transcripts_rare": "fail", "assert_daily_kpis_count_every_landed_call": "fail"}
+
+
 def test_partition_window_vars_are_validated_dates(built, warehouse, tmp_path: Path):
     """The window reaches SQL only as a parsed ISO date: anything else fails the run before any SQL runs."""
     hostile = json.dumps({"min_date": "2026-11-20' OR 1=1 --", "max_date": "2026-11-20"})
