@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
+
 from pipeline.definitions import defs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,14 +22,30 @@ def test_dagster_definitions_validate_accepts_the_workspace(tmp_path):
 
 
 def test_the_location_has_the_jobs_schedules_and_sensors():
-    assert {"analytics_job", "analysis_job", "intraday_job", "retention_job", "ingest_job",
+    assert {"analytics_job", "rules_backfill_job", "intraday_job", "retention_job", "ingest_job",
             "llm_batch_collect_job"} <= {job.name for job in defs.jobs}
     assert {s.name for s in defs.schedules} == {"offpeak_schedule", "intraday_schedule", "retention_schedule"}
     assert {"pubsub_ingest_sensor", "llm_batch_sensor", "run_failure_to_slack"} <= {s.name for s in defs.sensors}
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert {"raw_sessions", "session_transcripts", "session_signals", "session_metrics", "lead_scores",
-            "daily_kpis", "fct_sessions"} <= keys
+    assert {"raw_sessions", "stg_session_turns", "int_session_inputs", "session_signals", "lead_scores",
+            "llm_scores", "int_session_metrics", "int_session_scores", "agg_daily_kpis", "fct_sessions"} <= keys
+
+
+def test_the_graph_reads_raw_then_dbt_staging_then_python_analysis_then_dbt_marts():
+    """Each asset has one owner, and the layers come in the order the design promises."""
+    graph = defs.resolve_asset_graph()
+
+    def upstream(key: str) -> set[str]:
+        return {k.to_user_string() for k in graph.get(dg.AssetKey(key)).parent_keys}
+
+    assert upstream("stg_session_turns") == {"raw_sessions"}
+    assert "int_session_inputs" in upstream("session_signals")
+    assert {"stg_lead_scores", "stg_llm_scores"} <= {k.to_user_string() for k in graph.get(
+        dg.AssetKey("int_session_scores")).parent_keys} | upstream("stg_lead_scores") | upstream("stg_llm_scores")
+    assert upstream("stg_lead_scores") == {"lead_scores"} and upstream("stg_llm_scores") == {"llm_scores"}
+    assert upstream("slack_hot_lead_alerts") == {"int_session_scores", "stg_sessions"}
+    assert "session_transcripts" not in {k.to_user_string() for k in graph.get_all_asset_keys()}
 
 
 def test_make_instance_limits_every_pool_the_assets_use_to_one():

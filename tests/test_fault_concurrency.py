@@ -19,18 +19,18 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from conftest import DAY, land_generated
+from conftest import DAY, dagster_resources, land_generated
 from fake_http import serve
 from fake_slack import SlackHandler, SlackState
 from fault_helpers import digests, finish, pooled_dagster_home, start_materialize
 from openai_server import fake_openai, llm_env  # noqa: F401 (fixtures)
 from pipeline.definitions import defs
-from pipeline.jobs import CHEAP_ASSETS
-from pipeline.resources import WarehouseResource
 from test_slack import alerted_sessions, hot_ids
 
 DAYS = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
-TABLES = ["session_transcripts", "session_signals", "session_metrics", "lead_scores", "daily_kpis", "llm_scores"]
+TABLES = ["stg_session_turns", "session_signals", "lead_scores", "llm_scores"]
+# What the ingest sensor's run and the hourly schedule materialize: the Slack alert and everything upstream.
+INTRADAY = sorted(key.to_user_string() for key in defs.resolve_job_def("intraday_job").asset_layer.executable_asset_keys)
 
 
 @pytest.fixture
@@ -64,8 +64,7 @@ def assert_lone_rerun_changes_nothing(warehouse, days, server, slack_state: Slac
     requests, alerts = server.total_requests(), len(slack_state.statuses)
     job = defs.resolve_job_def("intraday_job")
     for day in days:
-        result = job.execute_in_process(partition_key=day.isoformat(),
-                                        resources={"warehouse": WarehouseResource(duckdb_path=str(warehouse.path))})
+        result = job.execute_in_process(partition_key=day.isoformat(), resources=dagster_resources(warehouse))
         assert result.success
     assert {day: digests(warehouse, TABLES, day) for day in days} == before
     assert (server.total_requests(), len(slack_state.statuses)) == (requests, alerts)
@@ -77,7 +76,7 @@ def assert_lone_rerun_changes_nothing(warehouse, days, server, slack_state: Slac
 ], ids=["same-partition-twice", "backfill-over-the-schedule"])
 def test_overlapping_runs_ask_alert_and_write_once(duckdb_warehouse, llm_env, slack, home, first, days):
     land_generated(duckdb_warehouse, 50 * len(days), days=len(days))
-    runs = [start_materialize(",".join(CHEAP_ASSETS), partitions, home)
+    runs = [start_materialize(",".join(INTRADAY), partitions, home)
             for partitions in (first, ["--partition", DAY.isoformat()])]  # the second: the schedule's run
     for run in runs:
         finish(run)
@@ -88,5 +87,5 @@ def test_overlapping_runs_ask_alert_and_write_once(duckdb_warehouse, llm_env, sl
     alerted = Counter(alerted_sessions(slack))
     assert set(alerted) == hot_ids(duckdb_warehouse, days=days) and set(alerted.values()) == {1}
     for day in days:
-        assert duckdb_warehouse.scalar("SELECT sessions FROM daily_kpis WHERE session_date = $d", {"d": day}) == 50
+        assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM lead_scores WHERE session_date = $d", {"d": day}) == 50
     assert_lone_rerun_changes_nothing(duckdb_warehouse, days, llm_env, slack)
