@@ -3,8 +3,7 @@
 import dagster as dg
 
 _RAW = dg.AssetSelection.keys("raw_sessions")
-# What a paid or outside effect touches: a rule change's backfill leaves these alone.
-_EFFECTS = dg.AssetSelection.groups("destinations") | dg.AssetSelection.keys("llm_scores")
+_DESTINATIONS = dg.AssetSelection.groups("destinations")
 
 analytics_job = dg.define_asset_job(
     "analytics_job",
@@ -13,11 +12,14 @@ analytics_job = dg.define_asset_job(
                 "LLM scores, the dbt marts, the destinations and the dashboard.",
 )
 
+# `llm_scores` re-scores from the answers already cached (mode `cache` sends nothing), so the LLM's tiers follow a
+# changed rule too and no stale LLM-preferred row is left beside the new heuristic ones.
 rules_backfill_job = dg.define_asset_job(
     "rules_backfill_job",
-    selection=dg.AssetSelection.all() - _RAW - _EFFECTS,
-    description="Re-derive the selected days after a rule change (dbt staging, signals, heuristic scores, dbt marts) "
-                "with no LLM request and nothing sent; what bench/ times.",
+    selection=dg.AssetSelection.all() - _RAW - _DESTINATIONS,
+    config={"ops": {"llm_scores": {"config": {"mode": "cache"}}}},
+    description="Re-derive the selected days after a rule change (dbt staging, signals, heuristic and cached LLM "
+                "scores, dbt marts) with no LLM request and nothing sent; what bench/ times.",
 )
 
 # The fast path: for today's partition llm_scores only asks about heuristic-hot sessions, synchronously, and the

@@ -42,8 +42,6 @@ def run_everything(wh, tmp_path: Path) -> None:
     from pipeline.destinations.amplitude import AmplitudeConfig, send_session_events
     from pipeline.destinations.salesforce import SalesforceConfig, sync_leads
 
-    # The Python KPIs count heuristic tiers while the marts prefer the LLM's: with LLM scores on, that one data
-    # test disagrees (reported separately); everything else dbt builds and tests.
     process = run_dbt(["build", "--vars",
                        dbt_vars(DAYS[0], DAYS[-1])], wh.path, tmp_path / "dbt")
     assert process.returncode == 0, process.stdout[-3000:]
@@ -102,7 +100,7 @@ def forget_one_session(wh, payloads: list[dict], spare: set[str]) -> None:
     first, *rest = [p["session_id"] for p in payloads if p["participant"]["metadata"]["email"] == email]
     others_before = others(wh, [first], [first])
     ids, deleted = forget(wh, Subject(session_ids=(first,)))
-    assert ids == [first] and deleted["raw_sessions"] == 1 and deleted["session_transcripts"] > 0
+    assert ids == [first] and deleted["raw_sessions"] == 1 and deleted["stg_session_turns"] > 0
     assert rows_containing(wh, first) == {}
     assert others(wh, [first], [first]) == others_before
     kept = wh.query(f"SELECT session_id FROM {wh.dialect.table('raw_sessions')} "
@@ -116,7 +114,7 @@ def test_forgetting_a_session_then_an_email_leaves_no_trace_and_nothing_else_tou
     forget_one_session(warehouse, payloads, spare={email, *(p["participant"]["metadata"]["email"] for p in payloads
                                                            if p["session_id"] in (mention_id, bystander_id))})
     holding = rows_containing(warehouse, email)
-    assert {"raw_sessions", "raw_sessions_rejected", "session_transcripts"} <= set(holding)
+    assert {"raw_sessions", "raw_sessions_rejected", "stg_session_turns"} <= set(holding)
     others_before = others(warehouse, [email, *victims], victims)
     spool = load_settings().spool_dir
     log = logging.getLogger("pipeline.privacy")

@@ -12,10 +12,9 @@ from pathlib import Path
 import dagster as dg
 
 import hostile_strings
-from conftest import DAY
+from conftest import DAY, materialize_assets
 from fake_marts import dbt_vars, run_dbt
 from hostile_corpus import Case, build_corpus
-from pipeline.definitions import defs
 from pipeline.landing import Message, land_batch
 from pipeline.deployments import warehouse_from_env
 from pubsub_topic import ingest_until, publish, pubsub  # noqa: F401 (fixture `pubsub`)
@@ -31,9 +30,13 @@ def deliver(topic, warehouse, cases: list[Case]) -> None:
     ingest_until(settings, warehouse, good, len(cases) - good)
 
 
+# The analysis up to the heuristic scores: dbt's payload staging, the rules, the scores.
+ANALYSIS = ["unit_prices", "stg_session_turns", "stg_session_tool_calls", "stg_session_usage", "int_session_inputs",
+            "session_signals", "lead_scores"]
+
+
 def analysis_run(day=DAY) -> dg.ExecuteInProcessResult:
-    return defs.resolve_job_def("analysis_job").execute_in_process(
-        partition_key=day.isoformat(), resources={"warehouse": warehouse_from_env()})
+    return materialize_assets(warehouse_from_env(), ANALYSIS, day.isoformat())
 
 
 def assert_rejects_name_field_and_value(warehouse, cases: list[Case]) -> None:
@@ -55,10 +58,11 @@ def assert_strings_come_back_identical(warehouse, cases: list[Case]) -> dict[str
     d = warehouse.dialect
     rows = warehouse.query(
         f"SELECT session_id, agent_name, agent_version, participant_email, participant_company, "
-        f"{d.json_str('payload', '$.room')} AS room, {d.json_str('payload', '$.end_reason')} AS end_reason "
-        f"FROM {d.table('raw_sessions')}").to_pylist()
+        f"{d.json_text('payload')} AS payload FROM {d.table('raw_sessions')}").to_pylist()
     assert {row["session_id"] for row in rows} == set(sent)
     for row in rows:
+        stored = json.loads(row.pop("payload"))
+        row.update(room=stored["room"], end_reason=stored["end_reason"])
         payload = sent[row["session_id"]]
         metadata = payload["participant"]["metadata"]
         assert row == {"session_id": payload["session_id"], "agent_name": payload["agent_name"],
@@ -69,10 +73,10 @@ def assert_strings_come_back_identical(warehouse, cases: list[Case]) -> dict[str
 
 
 def assert_transcripts_identical(warehouse, sent: dict[str, dict]) -> None:
-    """The transcripts asset (SQL over the JSON payload) gives back every turn's text as sent, once."""
+    """dbt's turn staging (SQL over the JSON payload) gives back every turn's text as sent, once."""
     turns = {(sid, i, item["text"]) for sid, p in sent.items() for i, item in enumerate(p["transcript"])}
     stored = warehouse.query(
-        f"SELECT session_id, turn_index, text FROM {warehouse.dialect.table('session_transcripts')}").to_pylist()
+        f"SELECT session_id, turn_index, text FROM {warehouse.dialect.table('stg_session_turns')}").to_pylist()
     assert {(r["session_id"], r["turn_index"], r["text"]) for r in stored} == turns and len(stored) == len(turns)
 
 
@@ -89,13 +93,13 @@ def test_a_hostile_corpus_lands_rejects_by_name_and_runs_nothing(pubsub, duckdb_
     assert analysis_run().success
     assert_transcripts_identical(duckdb_warehouse, sent)
     q = duckdb_warehouse.scalar
-    for table in ("session_signals", "session_metrics", "lead_scores"):
+    for table in ("session_signals", "lead_scores"):
         assert q(f"SELECT COUNT(DISTINCT session_id) FROM {table}") == len(sent), table
-    assert q("SELECT sessions FROM daily_kpis") == len(sent)
 
     process = run_dbt(["build", "--vars", dbt_vars(DAY, DAY)], duckdb_warehouse.path, tmp_path)
     assert process.returncode == 0, process.stdout[-4000:]
-    assert q("SELECT COUNT(*) FROM fct_sessions") == len(sent)
+    assert q("SELECT COUNT(*) FROM fct_sessions") == q("SELECT COUNT(*) FROM int_session_metrics") == len(sent)
+    assert q("SELECT sessions FROM agg_daily_kpis") == len(sent)
     companies = set(duckdb_warehouse.query("SELECT participant_company FROM fct_sessions").column(0).to_pylist())
     agents = set(duckdb_warehouse.query("SELECT agent_name FROM fct_sessions").column(0).to_pylist())
     assert set(hostile_strings.TEMPLATES) <= companies | agents  # the literal text, never its rendering

@@ -13,13 +13,12 @@ import pytest
 from conftest import DAY, land_generated
 from pipeline.cli import main
 from pipeline.definitions import defs
-from pipeline.deployments import warehouse_from_env
+from pipeline.deployments import deployment_resources, warehouse_from_env
 from pipeline.landing import Message, land_batch
 from pipeline.privacy.retention import RETAINED_TEXT, apply_retention
 from pipeline.settings import load_pipeline_settings
 
-KEPT = (("session_signals", "session_date"), ("session_metrics", "session_date"), ("lead_scores", "session_date"),
-        ("daily_kpis", "session_date"))
+KEPT = (("session_signals", "session_date"), ("lead_scores", "session_date"), ("stg_session_tool_calls", "session_date"))
 
 
 def per_day(wh, tables) -> dict[tuple[str, str], int]:
@@ -44,10 +43,10 @@ def test_retention_deletes_exactly_the_old_days_of_text_and_keeps_the_results(wa
     assert defs.resolve_job_def("intraday_job").execute_in_process(  # the three days as one run
         tags={"dagster/asset_partition_range_start": days[0].isoformat(),
               "dagster/asset_partition_range_end": days[-1].isoformat()},
-        resources={"warehouse": warehouse_from_env()}).success
+        resources={**deployment_resources(), "warehouse": warehouse_from_env()}).success
     text_before, kept_before = per_day(warehouse, RETAINED_TEXT), per_day(warehouse, KEPT)
     old = {key: n for key, n in text_before.items() if key[1] < days[1].isoformat()}
-    assert {t for t, _ in old} >= {"raw_sessions", "session_transcripts", "llm_scores", "raw_sessions_rejected"}
+    assert {t for t, _ in old} >= {"raw_sessions", "stg_session_turns", "llm_scores", "raw_sessions_rejected"}
 
     cutoff, counted = apply_retention(warehouse, DAY + timedelta(days=1), 2, dry_run=True)
     assert cutoff == days[1]
