@@ -64,13 +64,12 @@ def _hashes(wh: Warehouse, ids: list[str], tables: set[str]) -> set[str]:
     return {h for h in hashes if h}
 
 
-def _external_ids(wh: Warehouse, lead_keys: list[str], ids: list[str], tables: set[str]) -> set[str]:
-    """The subject's Salesforce External IDs, as dbt defined them (stg_sessions) and the marts kept them."""
+def _external_ids(wh: Warehouse, lead_keys: list[str], tables: set[str]) -> set[str]:
+    """The Salesforce External IDs of the subject's own lead (never of a caller who merely mentioned them), as dbt
+    defined them (stg_sessions) and the marts kept them."""
     found: set[str] = set()
     for table, column in (("fct_sessions", "lead_external_id"), ("dim_leads", "external_id")):
         where = Where(wh).any_of("lead_key", lead_keys)
-        if table == "fct_sessions":
-            where.any_of("session_id", ids)
         if table in tables and where.clauses:
             found |= set(wh.query(f"SELECT {column} FROM {wh.dialect.table(table)} WHERE {where.sql}",
                                   where.params).column(column).to_pylist())
@@ -81,7 +80,7 @@ def _plan(wh: Warehouse, subject: Subject, ids: list[str], tables: set[str]) -> 
     """One `Where` per table (a table matched several ways ORs them), in deletion order, raw rows last."""
     email = subject.email.strip().lower()
     lead_keys = [email] if email else []
-    external_ids = sorted(_external_ids(wh, lead_keys, ids, tables))
+    external_ids = sorted(_external_ids(wh, lead_keys, tables))
     needles = [*lead_keys, *ids]
     plan: dict[str, Where] = {}
 
