@@ -21,9 +21,7 @@ from pipeline.destinations.amplitude import send_session_events
 from pipeline.destinations.salesforce import sync_leads
 from pipeline.destinations.slack import send_hot_lead_alerts
 from pipeline.partitions import daily_partitions
-from pipeline.resources import (
-    AmplitudeResource, DashboardResource, LeadRulesResource, SalesforceResource, SlackResource, WarehouseResource,
-)
+from pipeline.resources import AmplitudeResource, DashboardResource, SalesforceResource, SlackResource, WarehouseResource
 
 _COMMON = {"partitions_def": daily_partitions, "backfill_policy": dg.BackfillPolicy.single_run(),
            "group_name": "destinations"}

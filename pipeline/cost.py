@@ -1,7 +1,8 @@
 """What a call cost: pure functions over usage items and a dated price table (`pipeline/prices.yaml`).
 
-Shared by the metrics asset, the LLM scorer's cost accounting and the tests. An item whose provider/model is not
-in the table costs nothing and is reported as unpriced, so a missing price shows up instead of hiding in a sum.
+Shared by the `unit_prices` asset (dbt's session metrics apply its per-unit costs), the LLM scorer's cost
+accounting and the tests. An item whose provider/model is not in the table costs nothing and is reported as
+unpriced, so a missing price shows up instead of hiding in a sum.
 """
 
 from __future__ import annotations
