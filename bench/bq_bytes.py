@@ -18,31 +18,38 @@ USD_PER_TIB = 6.25
 MIN_BYTES_PER_TABLE = 10 * 2**20
 KEY = ("session_id", "session_date")
 
-# (table, columns) each asset's queries reference, as in pipeline/queries.py and pipeline/session_inputs.py.
+TURNS = "stg_session_turns"
+# (table, columns) each asset's queries reference: the Python assets' reads (assets/signals.py, assets/scores.py,
+# pipeline/llm/sessions.py) and the dbt models' (dbt/models/).
 READS = {
-    "session_transcripts": [("raw_sessions", KEY + ("payload",))],
-    "session_metrics": [("raw_sessions", KEY + ("started_at", "ended_at", "payload")),
-                        ("session_transcripts", KEY + ("role", "interrupted", "e2e_latency", "llm_node_ttft",
-                                                       "end_of_turn_delay"))],
-    "session_signals": [("raw_sessions", KEY + ("payload",)),
-                        ("session_transcripts", KEY + ("role", "text", "turn_index"))],
+    "stg_session_turns, stg_session_tool_calls, stg_session_usage (dbt, one payload read each)": [
+        ("raw_sessions", KEY + ("payload",))] * 3,
+    "int_session_metrics (dbt)": [("raw_sessions", KEY + ("started_at", "ended_at")),
+                                  (TURNS, KEY + ("role", "interrupted", "e2e_latency", "llm_node_ttft",
+                                                 "end_of_turn_delay")),
+                                  ("stg_session_tool_calls", KEY + ("is_error",)),
+                                  ("stg_session_usage", KEY + ("kind", "provider", "model", "input_tokens",
+                                                               "cached_input_tokens", "output_tokens",
+                                                               "audio_seconds", "characters"))],
+    "session_signals (int_session_inputs)": [("raw_sessions", KEY), (TURNS, KEY + ("role", "text", "turn_index")),
+                                             ("stg_session_tool_calls", KEY + ("name", "call_index", "is_error"))],
     "lead_scores": [("session_signals", tuple(TABLES["session_signals"].column_names)),
                     ("raw_sessions", KEY + ("participant_company",))],
-    "daily_kpis": [("raw_sessions", KEY + ("started_at", "ended_at")), ("session_metrics", KEY + ("voice_cost_usd",)),
-                   ("llm_scores", KEY + ("llm_cost_usd", "lead_tier")), ("lead_scores", KEY + ("lead_tier",)),
-                   ("session_signals", KEY + ("meeting_booked", "integrations", "competitors")),
-                   ("session_transcripts", ("session_date", "role", "e2e_latency"))],
-    "llm_scores (not run by the benchmark; its reads)": [
-        ("session_transcripts", KEY + ("role", "text", "turn_index")),
-        ("lead_scores", KEY + ("lead_score", "lead_tier", "reasons"))],
+    "agg_daily_kpis (dbt, its turn-level latency and top tools)": [
+        (TURNS, ("session_date", "role", "e2e_latency")),
+        ("session_signals", KEY + ("integrations", "competitors"))],
+    "llm_scores (its reads)": [(TURNS, KEY + ("role", "text", "turn_index")),
+                               ("lead_scores", KEY + ("lead_score", "lead_tier", "reasons"))],
 }
-SIZES = {"string": "2 + strlen(CAST({c} AS VARCHAR))", "json": "strlen(CAST({c} AS VARCHAR))",
-         "int": "8", "float": "8", "date": "8", "timestamp": "8", "bool": "1",
-         "string[]": "list_sum(list_transform({c}, lambda s: 2 + strlen(s)))"}
+SIZES = {"VARCHAR": "2 + strlen(CAST({c} AS VARCHAR))", "JSON": "strlen(CAST({c} AS VARCHAR))",
+         "BIGINT": "8", "INTEGER": "8", "DOUBLE": "8", "FLOAT": "8", "DATE": "8", "TIMESTAMP": "8", "BOOLEAN": "1",
+         "VARCHAR[]": "list_sum(list_transform({c}, lambda s: 2 + strlen(s)))"}
 
 
 def column_bytes(conn, table: str, columns: tuple[str, ...]) -> int:
-    kinds = dict(TABLES[table].columns)
+    """Logical bytes of `columns` of `table`, typed as the DuckDB file has them (dbt's tables included)."""
+    kinds = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+                              [table]).fetchall())
     sizes = " + ".join(f"COALESCE(SUM(CASE WHEN {c} IS NOT NULL THEN {SIZES[kinds[c]].format(c=c)} END), 0)"
                        for c in columns)
     return int(conn.execute(f"SELECT {sizes} FROM {table}").fetchone()[0])
@@ -56,9 +63,15 @@ def day_bytes(path: Path) -> dict[str, int]:
     with duckdb.connect(str(path), read_only=True) as conn:
         billed = {asset: sum(max(MIN_BYTES_PER_TABLE, column_bytes(conn, t, cols)) for t, cols in reads)
                   for asset, reads in READS.items()}
-        billed["partition swaps on a re-run"] = sum(
-            column_bytes(conn, name, tuple(TABLES[name].column_names)) for name in READS if name in TABLES)
+        written = ("session_signals", "lead_scores", TURNS, "stg_session_tool_calls", "stg_session_usage",
+                   "int_session_metrics")
+        billed["partition swaps on a re-run"] = sum(column_bytes(conn, name, _columns(conn, name)) for name in written)
     return billed
+
+
+def _columns(conn, table: str) -> tuple[str, ...]:
+    return tuple(name for (name,) in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall())
 
 
 def usd(nbytes: int) -> float:

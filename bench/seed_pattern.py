@@ -1,7 +1,7 @@
 """The seed plan's pattern, for the partition benchmark's ratio: a Python loop over the day's sessions that loads
 each payload, runs the analyzers on that one session and inserts its rows one at a time.
 
-It writes the same five tables as `analysis_job` (every turn with its latencies, the signals, the metrics with
+It writes the same five tables as the pipeline's rule-change run (every turn with its latencies, the signals, the metrics with
 percentiles and voice cost, the heuristic score, the day's KPIs), through the same pure functions, so the ratio
 compares two ways of producing the same outputs, not a thinner loop against the full pipeline.
 """
@@ -13,8 +13,8 @@ import statistics
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.queries import LATENCY_OUTLIER_S
 
+LATENCY_OUTLIER_S = 60  # the dbt var latency_outlier_s the pipeline drops delays above
 LATENCIES = ("e2e_latency", "llm_node_ttft", "tts_node_ttfb", "end_of_turn_delay", "transcription_delay")
 
 
@@ -53,14 +53,14 @@ def run(path: Path) -> None:
 
     prices, vocab = load_prices(), load_vocabulary()
     with duckdb.connect(str(path)) as conn:
-        for table in ("session_transcripts", "session_signals", "session_metrics", "lead_scores", "daily_kpis"):
-            conn.execute(f"CREATE TABLE seed_{table} AS SELECT * FROM {table} LIMIT 0")  # the assets' own schemas
+        for table in ("stg_session_turns", "session_signals", "int_session_metrics", "lead_scores", "agg_daily_kpis"):
+            conn.execute(f"CREATE TABLE seed_{table} AS SELECT * FROM {table} LIMIT 0")  # the pipeline's own schemas
         day, tiers, costs = None, [], []
         conn.execute("BEGIN")  # one transaction, not one per INSERT: the fairest reading of the seed's loop
         for session_id, day, company, text in conn.execute(
                 "SELECT session_id, session_date, participant_company, payload::VARCHAR FROM raw_sessions").fetchall():
             payload = json.loads(text)
-            conn.executemany("INSERT INTO seed_session_transcripts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            conn.executemany("INSERT INTO seed_stg_session_turns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 [session_id, day, index, turn["id"], turn["role"], turn["text"], turn["created_at"],
                  bool(turn.get("interrupted")), *[turn.get("metrics", {}).get(m) for m in LATENCIES]]
                 for index, turn in enumerate(payload["transcript"])])
@@ -71,14 +71,14 @@ def run(path: Path) -> None:
             conn.execute("INSERT INTO seed_session_signals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [session_id, day, *signals.to_dict().values()])
             metrics_row = _metrics(payload, prices)
-            conn.execute(f"INSERT INTO seed_session_metrics VALUES ({', '.join(['?'] * 22)})",
+            conn.execute(f"INSERT INTO seed_int_session_metrics VALUES ({', '.join(['?'] * 22)})",
                          [session_id, day, *metrics_row])
             score = score_lead(signals, {"company": company} if company else {}, vocab=vocab)
             conn.execute("INSERT INTO seed_lead_scores VALUES (?, ?, ?, ?, ?, ?)",
                          [session_id, day, score.score, score.tier, score.reasons, "heuristic"])
             tiers.append(score.tier)
             costs.append(metrics_row[-2])
-        conn.execute("INSERT INTO seed_daily_kpis (session_date, sessions, hot_leads, warm_leads, cold_leads, "
-                     "voice_cost_usd) VALUES (?, ?, ?, ?, ?, ?)",
+        conn.execute("INSERT INTO seed_agg_daily_kpis (session_date, sessions, hot_tier, warm_tier, cold_tier, "
+                     "total_cost_usd) VALUES (?, ?, ?, ?, ?, ?)",
                      [day, len(tiers), tiers.count("hot"), tiers.count("warm"), tiers.count("cold"), sum(costs)])
         conn.execute("COMMIT")
