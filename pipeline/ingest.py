@@ -89,19 +89,24 @@ def ingest(
     return result
 
 
-def messages_waiting(settings: Settings) -> bool:
-    """Whether the subscription holds a message, leaving it there: one is pulled without acknowledging and handed
-    straight back (ack deadline 0), so the next pull gets it at once. The look costs that one message a delivery
+def peek(settings: Settings, wanted: int) -> list[str]:
+    """The ids of up to `wanted` messages waiting in the subscription, left there: pulled without acknowledging and
+    handed straight back (ack deadline 0), so the next pull gets them at once. The look costs each one a delivery
     attempt, which a dead-letter policy counts."""
     subscriber = subscriber_client(settings)
     try:
-        received = _pull_batch(subscriber, settings.pubsub_subscription_path, 1)
+        received = _pull_batch(subscriber, settings.pubsub_subscription_path, wanted)
         if received:
             subscriber.modify_ack_deadline(request={"subscription": settings.pubsub_subscription_path,
                                                     "ack_ids": [r.ack_id for r in received], "ack_deadline_seconds": 0})
-        return bool(received)
+        return [r.message.message_id for r in received]
     finally:
         subscriber.close()
+
+
+def messages_waiting(settings: Settings) -> bool:
+    """Whether the subscription holds a message (one is looked at and left there)."""
+    return bool(peek(settings, 1))
 
 
 def landings_since(warehouse: Warehouse, since: datetime) -> list[dict]:

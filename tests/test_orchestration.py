@@ -104,20 +104,10 @@ def test_the_checks_fail_on_data_built_to_fail_them(duckdb_warehouse):
 
 
 def backlog(settings) -> list[str]:
-    """The ids of the messages waiting in the subscription, left waiting: pulled without acknowledging, then
-    handed back."""
-    from agent.pubsub_clients import subscriber_client
-    from pipeline.ingest import _pull_batch
+    """The ids of the messages waiting in the subscription, left waiting."""
+    from pipeline.ingest import peek
 
-    subscriber = subscriber_client(settings)
-    try:
-        received = _pull_batch(subscriber, settings.pubsub_subscription_path, 10_000)
-        if received:
-            subscriber.modify_ack_deadline(request={"subscription": settings.pubsub_subscription_path,
-                                                    "ack_ids": [r.ack_id for r in received], "ack_deadline_seconds": 0})
-        return sorted(r.message.message_id for r in received)
-    finally:
-        subscriber.close()
+    return sorted(peek(settings, 10_000))
 
 
 def requested(result: dg.SensorResult) -> list[tuple[str, str | None]]:
