@@ -48,8 +48,11 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     last_day = window.end - timedelta(days=1)  # the window's end is exclusive
     dbt_vars = {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat(),
                 "hot_threshold": lead_rules.hot_lead_threshold, **warehouse.dbt_vars()}
+    # Both selections of one run share a target folder, so the second finds the first's partial-parse state
+    # (same vars, same profile) and skips a full parse of the project.
+    target_path = dbt_project.project_dir / dbt_project.target_path / f"run-{context.run.run_id[:8]}"
     yield from dbt.cli(["build", "--target", warehouse.backend, "--vars", json.dumps(dbt_vars)],
-                       context=context).stream()
+                       context=context, target_path=target_path).stream()
 
 
 _COMMON = {"manifest": dbt_project.manifest_path, "project": dbt_project,

@@ -1,7 +1,6 @@
 """The one code location `workspace.yaml` loads: every asset, check, job, schedule, sensor and resource."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from assets.checks import CHECKS
 from assets.dbt import DBT_ASSETS
@@ -11,7 +10,7 @@ from assets.prices import unit_prices
 from assets.raw import raw_sessions
 from assets.scores import lead_scores
 from assets.signals import session_signals
-from pipeline.dbt_project import DBT_EXECUTABLE, dbt_project
+from pipeline.dbt_project import dbt_cli
 from pipeline.deployments import deployment_resources
 from pipeline.jobs import analytics_job, intraday_job, rules_backfill_job
 from pipeline.privacy.job import retention_job
@@ -27,7 +26,7 @@ defs = dg.Definitions(
     jobs=[analytics_job, rules_backfill_job, intraday_job, retention_job, *SENSOR_JOBS],
     schedules=[offpeak_schedule, intraday_schedule, retention_schedule],
     sensors=[*SENSORS],
-    resources={**deployment_resources(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+    resources={**deployment_resources(), "dbt": dbt_cli()},
     # The embedded DuckDB file takes one writer at a time; steps run in order inside one process.
     executor=dg.in_process_executor,
 )

@@ -43,6 +43,14 @@ ADDRESS = re.compile(
 NOT_LOCAL_PARTS = {"are", "is", "were", "was", "be", "am", "it", "that", "this", "we", "they", "i", "me", "us", "here",
                    "there", "looking", "work", "working", "based", "live", "stay", "staying", "you", "be", "been"}
 TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
+# Cheap guards that rule a pattern out before its costly search, since most lines hold no PII at all.
+# casefold() maps what IGNORECASE would match ("ſt", "K") onto ASCII, so the word test misses nothing ADDRESS finds.
+STREET_WORDS = frozenset(STREET_SUFFIX.split("|"))
+ASCII_WORD = re.compile(r"[a-z]+")
+# Each digit, digit word or "hundred" adds at most three digits to a spoken run ("triple five", "double 7").
+# The lookarounds cut words where TOKEN does (on letters), so nothing TOKEN would read as a digit goes uncounted.
+DIGITISH = re.compile(rf"\d|(?<![A-Za-z])(?:{'|'.join(DIGIT_WORDS)}|hundred)(?![A-Za-z])", re.IGNORECASE)
+MIN_RUN_DIGITS = 7  # the shortest number _number_kind names (a phone)
 
 
 @dataclass(frozen=True)
@@ -150,11 +158,26 @@ def _regex_spans(pattern: re.Pattern[str], text: str, kind: str, check=None) -> 
     return [Span(m.start(), m.end(), kind) for m in pattern.finditer(text) if check is None or check(m.group())]
 
 
+def _may_hold_spoken_number(text: str) -> bool:
+    return 3 * len(DIGITISH.findall(text)) >= MIN_RUN_DIGITS
+
+
+def _may_hold_spoken_email(casefolded: str) -> bool:
+    return " at " in casefolded and " dot " in casefolded
+
+
+def _may_hold_address(casefolded: str) -> bool:
+    return not STREET_WORDS.isdisjoint(ASCII_WORD.findall(casefolded))
+
+
 def find_pii(text: str) -> list[Span]:
     """Non-overlapping spans, earlier and longer first; the first kind found for a stretch of text wins."""
-    candidates = (_regex_spans(EMAIL, text, "EMAIL") + _regex_spans(SPOKEN_EMAIL, text, "EMAIL", _spoken_local_ok)
-                  + _ibans(text) + _written_numbers(text) + _spoken_numbers(text)
-                  + _regex_spans(ADDRESS, text, "ADDRESS"))
+    folded = text.casefold()  # the guards skip a costly search that could not find anything (tests/test_pii.py)
+    candidates = ((_regex_spans(EMAIL, text, "EMAIL") if "@" in text else [])
+                  + (_regex_spans(SPOKEN_EMAIL, text, "EMAIL", _spoken_local_ok) if _may_hold_spoken_email(folded) else [])
+                  + _ibans(text) + _written_numbers(text)
+                  + (_spoken_numbers(text) if _may_hold_spoken_number(text) else [])
+                  + (_regex_spans(ADDRESS, text, "ADDRESS") if _may_hold_address(folded) else []))
     chosen: list[Span] = []
     for span in sorted(candidates, key=lambda s: (s.start, -(s.end - s.start))):
         if chosen and span.start < chosen[-1].end:

@@ -6,8 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pii_cases import CASES, CLEAN, SPAN_COUNT
+from pipeline import pii
 from pipeline.pii import find_pii, iban_ok, luhn_ok, redact
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -59,3 +62,32 @@ def test_the_synthetic_corpus_keeps_its_sales_content():
         for item in payload["transcript"]:
             if item["role"] == "user":
                 assert redact(item["text"]) == item["text"], item["text"]
+
+
+# Pieces of what each pattern reads (digit runs, addresses, spoken emails) between ordinary words, with look-alike
+# characters (the long s and the Kelvin sign match "s" and "k" under IGNORECASE) and words glued to digits, so the
+# guards meet the edges of what each pattern finds.
+_DIGIT = st.sampled_from(["five", "FIVE", "oh", "o", "double", "triple", "hundred", "eight", "7", "12", "0044", "uh",
+                          ",", "-", "five5", "nine_nine"])
+_STREET = st.tuples(st.sampled_from(["12", "12b", "four", "twenty one"]), st.sampled_from(["Main", "Oak Hill", "Elm"]),
+                    st.sampled_from(["Street", "st", "ſt", "Ave", "Way", "Lane", "Court", "Mews"]),
+                    st.sampled_from(["", ", apt 4", " suite 9"])).map(lambda t: " ".join(t[:3]) + t[3])
+_EMAIL = st.tuples(st.sampled_from(["ana", "we", "j dot smith"]), st.sampled_from(["acme", "big co"]),
+                   st.sampled_from(["com", "co dot uk"])).map(lambda t: f"{t[0]} at {t[1]} dot {t[2]}")
+_PIECE = st.one_of(st.lists(_DIGIT, min_size=1, max_size=12).map(" ".join), _STREET, _EMAIL,
+                   st.sampled_from(["the", "we", "need", "seats", "ana@acme.com", "DE89 3704 0044 0532 0130 00"]))
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.lists(_PIECE, min_size=1, max_size=5), st.sampled_from([" ", ", ", "  "]))
+def test_a_guard_skips_a_search_only_when_that_search_finds_nothing(pieces, joiner):
+    text = joiner.join(pieces)
+    folded = text.casefold()
+    if not pii._may_hold_spoken_number(text):
+        assert pii._spoken_numbers(text) == []
+    if not pii._may_hold_spoken_email(folded):
+        assert pii._regex_spans(pii.SPOKEN_EMAIL, text, "EMAIL") == []
+    if not pii._may_hold_address(folded):
+        assert pii._regex_spans(pii.ADDRESS, text, "ADDRESS") == []
+    if "@" not in text:
+        assert pii._regex_spans(pii.EMAIL, text, "EMAIL") == []
