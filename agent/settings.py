@@ -33,8 +33,6 @@ class Settings:
     spool_dir: Path = field(default_factory=lambda: _env_path("VA_SPOOL_DIR", PROJECT_ROOT / "data" / "spool"))
     export_timeout_s: float = field(default_factory=lambda: float(_env("VA_EXPORT_TIMEOUT_S", "5")))
     vocabulary_path: Path = field(default_factory=lambda: _env_path("VA_VOCABULARY", PROJECT_ROOT / "agent" / "vocabulary.yaml"))
-    # Read by sensors/run_failure.py, which does not take the Slack resource yet; nothing in agent/ uses it.
-    slack_webhook_url: str = field(default_factory=lambda: _env("SLACK_WEBHOOK_URL"), repr=False)
 
     @property
     def pubsub_topic_path(self) -> str:

@@ -9,9 +9,8 @@ waiting, the sensor's next look finds.
 
 import dagster as dg
 
-from agent.settings import load_settings
 from pipeline.ingest import IngestResult, ingest
-from pipeline.resources import WarehouseResource
+from pipeline.resources import PubSubResource, WarehouseResource
 from pipeline.tables import ALL_TABLES
 
 
@@ -21,7 +20,8 @@ class IngestConfig(dg.Config):
 
 
 @dg.op(description="Pulls session payloads from Pub/Sub into raw_sessions / raw_sessions_rejected.")
-def land_pubsub_messages(context: dg.OpExecutionContext, config: IngestConfig, warehouse: WarehouseResource) -> None:
+def land_pubsub_messages(context: dg.OpExecutionContext, config: IngestConfig, warehouse: WarehouseResource,
+                         pubsub: PubSubResource) -> None:
     backend = warehouse.get()
     backend.ensure_tables(ALL_TABLES)
 
@@ -29,7 +29,7 @@ def land_pubsub_messages(context: dg.OpExecutionContext, config: IngestConfig, w
         context.log.info(f"batch {result.batches}: {result.pulled} pulled, {result.sessions} sessions, "
                          f"{result.rejected} rejected")
 
-    result = ingest(load_settings(), backend, max_messages=config.max_messages, time_budget_s=config.time_budget_s,
+    result = ingest(pubsub.settings(), backend, max_messages=config.max_messages, time_budget_s=config.time_budget_s,
                     on_batch=progress)
     for day, sessions in sorted(result.sessions_per_day.items()):
         context.log_event(dg.AssetMaterialization("raw_sessions", partition=day,

@@ -1,7 +1,7 @@
 """Which resources a deployment gets, chosen once, here, by one variable: `VA_WAREHOUSE`.
 
 `duckdb` (the default) is the embedded deployment, a DuckDB file on this machine; `bigquery` is production. Both
-reach the same outside world (LLM, Salesforce, Slack, Amplitude), each live where its secret is set and a dry run
+reach the same outside world (Pub/Sub, LLM, Salesforce, Slack, Amplitude), each live where its secret is set and a dry run
 (or the heuristic scorer) where it is not, as a developer may point one destination at a test workspace.
 
 Secrets go in as `dg.EnvVar`, so Dagster reads them when a run starts and never shows their values. Dagster fails
@@ -15,9 +15,10 @@ from typing import Callable
 
 import dagster as dg
 
+from agent.settings import load_settings
 from pipeline.resources import (
-    AmplitudeResource, DashboardResource, LeadRulesResource, LLMResource, SalesforceResource, SlackResource,
-    WarehouseResource,
+    AmplitudeResource, DashboardResource, LeadRulesResource, LLMResource, PubSubResource, SalesforceResource,
+    SlackResource, WarehouseResource,
 )
 from pipeline.settings import PipelineSettings, env, load_pipeline_settings
 
@@ -28,6 +29,8 @@ def _secret(name: str) -> str:
 
 def _outside_world(s: PipelineSettings) -> dict[str, dg.ConfigurableResource]:
     return {
+        # Where the agent publishes: its settings name the topic and subscription, so both sides agree.
+        "pubsub": PubSubResource.from_settings(load_settings()),
         "llm": LLMResource(api_key=_secret("OPENAI_API_KEY"), base_url=s.openai_base_url),
         "salesforce": SalesforceResource(
             external_id_field=s.salesforce_external_id_field, username=s.salesforce_username,

@@ -1,5 +1,5 @@
-"""Everything outside the pipeline's own code, as Dagster resources: the warehouse, the LLM server, Salesforce,
-Slack, Amplitude, the lead rules and where the dashboard goes.
+"""Everything outside the pipeline's own code, as Dagster resources: the warehouse, Pub/Sub, the LLM server,
+Salesforce, Slack, Amplitude, the lead rules and where the dashboard goes.
 
 Assets take these as parameters, so a test or a deployment hands in its own (a loopback server, a temporary
 directory) instead of editing the environment; which set a deployment gets is chosen once, in
@@ -11,10 +11,12 @@ builds the client or its configuration. An empty secret means a dry run or the h
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 
+from agent.settings import Settings, load_settings
 from pipeline.destinations.amplitude import DEFAULT_ENDPOINT, AmplitudeConfig
 from pipeline.destinations.salesforce import DEFAULT_EXTERNAL_ID_FIELD, SalesforceConfig
 from pipeline.destinations.slack import SlackConfig
@@ -75,6 +77,26 @@ class LeadRulesResource(dg.ConfigurableResource):
     (which the marts, Slack, Salesforce, Amplitude and the dashboard read) all derive from."""
 
     hot_lead_threshold: int = DEFAULT_HOT_THRESHOLD
+
+
+class PubSubResource(dg.ConfigurableResource):
+    """The subscription ingestion pulls from; the agent publishes to its topic. With `emulator_host` set, the
+    clients reach that emulator whatever the process environment says."""
+
+    project: str = "test-project"
+    topic: str = "voice-sessions"
+    subscription: str = "voice-sessions-ingest"
+    emulator_host: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "PubSubResource":
+        return cls(project=settings.gcp_project, topic=settings.pubsub_topic,
+                   subscription=settings.pubsub_subscription, emulator_host=settings.pubsub_emulator_host)
+
+    def settings(self) -> Settings:
+        """What the Pub/Sub clients (`agent/pubsub_clients.py`, shared with the agent) are built from."""
+        return replace(load_settings(), gcp_project=self.project, pubsub_topic=self.topic,
+                       pubsub_subscription=self.subscription, pubsub_emulator_host=self.emulator_host)
 
 
 class SlackResource(dg.ConfigurableResource):

@@ -22,21 +22,20 @@ from typing import Callable
 
 import dagster as dg
 
-from agent.settings import load_settings
 from assets.ingest import ingest_job
 from pipeline.ingest import landings_since, messages_waiting
-from pipeline.resources import WarehouseResource
+from pipeline.resources import PubSubResource, WarehouseResource
 from sensors.runs import busy
 
 LANDING_SKEW = timedelta(minutes=10)
 
 
-def _ingest_due(context: dg.SensorEvaluationContext) -> bool:
+def _ingest_due(context: dg.SensorEvaluationContext, pubsub: PubSubResource) -> bool:
     """No ingest run in flight, and messages waiting: known from a failed last run, else from a look."""
     if busy(context, ingest_job.name):
         return False
     last = context.instance.get_runs(filters=dg.RunsFilter(job_name=ingest_job.name), limit=1)
-    return bool(last and last[0].status == dg.DagsterRunStatus.FAILURE) or messages_waiting(load_settings())
+    return bool(last and last[0].status == dg.DagsterRunStatus.FAILURE) or messages_waiting(pubsub.settings())
 
 
 def _landing_key(row: dict) -> str:
@@ -61,7 +60,8 @@ def build_ingest_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefini
     @dg.sensor(name="pubsub_ingest_sensor", jobs=[ingest_job, job], minimum_interval_seconds=30,
                default_status=dg.DefaultSensorStatus.STOPPED,
                description="Requests ingest_job when Pub/Sub holds messages, and a run per day they landed in.")
-    def pubsub_ingest_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    def pubsub_ingest_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
+                             pubsub: PubSubResource) -> dg.SensorResult:
         state = json.loads(context.cursor) if context.cursor else {"pending": [], "tick": 0}
         backend = warehouse.get()
         logged = "raw_landings" in backend.relations()  # the first ingest run creates the tables
@@ -70,7 +70,7 @@ def build_ingest_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefini
         pending = sorted(set(state["pending"]) | set(landed))
         tick = state["tick"] + 1
         requests, still_pending = [], []
-        if _ingest_due(context):
+        if _ingest_due(context, pubsub):
             requests.append(dg.RunRequest(job_name=ingest_job.name, run_key=f"pull-{tick}"))
         for day in pending:
             if busy(context, job.name, {"dagster/partition": day}):

@@ -17,7 +17,7 @@ from assets import checks
 from conftest import DAY, dagster_resources, land_generated
 from pubsub_topic import publish, pubsub  # noqa: F401 (fixture `pubsub`)
 from pipeline.definitions import defs
-from pipeline.resources import WarehouseResource
+from pipeline.resources import PubSubResource, WarehouseResource
 from pipeline.schedules import intraday_schedule, offpeak_schedule
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.tables import LEAD_SCORES
@@ -122,7 +122,8 @@ def test_the_ingest_sensor_only_looks_and_its_runs_land_and_request_each_day_onc
     published = publish(publisher, settings, [(json.dumps(p).encode(), {})
                                               for p in generate_sessions(50, days=2, seed=3, end=DAY)])
     sensor = defs.get_sensor_def("pubsub_ingest_sensor")
-    resources = {"warehouse": WarehouseResource(duckdb_path=str(duckdb_warehouse.path))}
+    resources = {"warehouse": WarehouseResource(duckdb_path=str(duckdb_warehouse.path)),
+                 "pubsub": PubSubResource.from_settings(settings)}
     ingest_job = defs.resolve_job_def("ingest_job")
     with dg.instance_for_test() as instance:
         def tick(cursor: str | None) -> dg.SensorResult:
@@ -175,7 +176,8 @@ def test_the_ingest_sensor_looks_only_when_no_ingest_run_is_queued_or_has_just_f
         "update_mask": {"paths": ["dead_letter_policy"]}})
     publish(publisher, settings, [(b"{}", {})])
     sensor = defs.get_sensor_def("pubsub_ingest_sensor")
-    resources = {"warehouse": WarehouseResource(duckdb_path=str(duckdb_warehouse.path))}
+    resources = {"warehouse": WarehouseResource(duckdb_path=str(duckdb_warehouse.path)),
+                 "pubsub": PubSubResource.from_settings(settings)}
     ingest_job = defs.resolve_job_def("ingest_job")
     with dg.instance_for_test() as instance:
         waiting = instance.create_run_for_job(ingest_job)  # not started yet (queueing needs a code location)

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import dagster as dg
 import pytest
 
+from pipeline.resources import SlackResource
 from sensors.run_failure import run_failure_to_slack
 
 
@@ -43,21 +44,20 @@ def webhook():
     server.shutdown()
 
 
-def evaluate_on_a_failed_run(instance: dg.DagsterInstance) -> None:
+def evaluate_on_a_failed_run(instance: dg.DagsterInstance, slack: SlackResource) -> None:
     result = fragile_job.execute_in_process(instance=instance, raise_on_error=False, tags={"dagster/partition": "2026-11-20"})
     failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
     context = dg.build_run_status_sensor_context(
         sensor_name="run_failure_to_slack", dagster_instance=instance, dagster_run=result.dagster_run,
-        dagster_event=failure,
+        dagster_event=failure, resources={"slack": slack},
     ).for_run_failure()
     run_failure_to_slack(context)
 
 
-def test_a_failed_run_is_posted_to_the_webhook(webhook, monkeypatch):
+def test_a_failed_run_is_posted_to_the_webhook(webhook):
     url, received = webhook
-    monkeypatch.setenv("SLACK_WEBHOOK_URL", url)
     with dg.instance_for_test() as instance:
-        evaluate_on_a_failed_run(instance)
+        evaluate_on_a_failed_run(instance, SlackResource(webhook_url=url))
     assert len(received) == 1
     assert "fragile_job" in received[0]["text"] and "2026-11-20" in received[0]["text"]
 
@@ -65,5 +65,5 @@ def test_a_failed_run_is_posted_to_the_webhook(webhook, monkeypatch):
 def test_without_a_webhook_nothing_is_posted(webhook, caplog):
     _, received = webhook
     with dg.instance_for_test() as instance:
-        evaluate_on_a_failed_run(instance)
+        evaluate_on_a_failed_run(instance, SlackResource())
     assert received == []
