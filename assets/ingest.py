@@ -3,13 +3,13 @@ subscription holds something.
 
 Landing is a write, so it happens in a run rather than in the sensor: the run has a log, shows in the UI, and is
 not bound by Dagster's 60 s sensor limit. It pulls within a budget through the exactly-once landing of
-`pipeline/ingest.py` and reports a `raw_sessions` materialization for each day that got sessions; what it leaves
+`pipeline/ingestion/pubsub.py` and reports a `raw_sessions` materialization for each day that got sessions; what it leaves
 waiting, the sensor's next look finds.
 """
 
 import dagster as dg
 
-from pipeline.ingest import IngestResult, ingest
+from pipeline.ingestion.pubsub import IngestResult, ingest
 from pipeline.resources import PubSubResource, WarehouseResource
 from pipeline.tables import ALL_TABLES
 

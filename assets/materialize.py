@@ -3,7 +3,7 @@ partition loop that reports row counts.
 
 Every asset runs with `BackfillPolicy.single_run()`: a 30-day backfill is one run that walks the days, which
 `dagster asset materialize --partition-range` requires and which keeps concurrent dbt runs from clobbering
-each other (issue 7).
+each other.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`unit_prices`: the price table as per-unit costs, the one input of dbt's cost arithmetic.
 
-The cost rules stay pure Python (`pipeline.cost`), shared with the LLM scorer's own accounting; this asset asks
+The cost rules stay pure Python (`pipeline.analysis.cost`), shared with the LLM scorer's own accounting; this asset asks
 them for the cost per unit of each usage quantity of every priced model and writes those few rows, so
 `int_session_metrics` multiplies usage by exactly what `item_cost` would charge. Rebuilt whole on every run (a
 few dozen rows): a changed price table reaches the next build without a migration.
@@ -9,7 +9,7 @@ few dozen rows): a changed price table reaches the next build without a migratio
 import dagster as dg
 import pyarrow as pa
 
-from pipeline.cost import load_prices, unit_costs
+from pipeline.analysis.cost import load_prices, unit_costs
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.tables import UNIT_PRICES
@@ -27,7 +27,7 @@ def price_rows() -> pa.Table:
 
 
 @dg.asset(group_name="analysis", kinds={"python"}, backfill_policy=dg.BackfillPolicy.single_run(),
-          description="USD per unit of each usage quantity per priced provider/model, from pipeline/prices.yaml.",
+          description="USD per unit of each usage quantity per priced provider/model, from pipeline/analysis/prices.yaml.",
           metadata={"dagster/table_name": UNIT_PRICES.name})
 def unit_prices(warehouse: WarehouseResource) -> dg.MaterializeResult:
     backend = warehouse.get()

@@ -8,7 +8,7 @@ import dagster as dg
 from agent.signals import Signals
 from assets.materialize import materialize_days, table_asset_kwargs
 from pipeline.resources import LeadRulesResource, WarehouseResource
-from pipeline.scoring import score_lead
+from pipeline.analysis.scoring import score_lead
 from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.tables import LEAD_SCORES
 

@@ -20,7 +20,7 @@ from google.cloud import pubsub_v1
 from agent.settings import load_settings
 from pipeline.generator import generate_sessions
 from agent.pubsub_clients import ensure_topic_and_subscription
-from pipeline.ingest import ingest
+from pipeline.ingestion.pubsub import ingest
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from pipeline.tables import ALL_TABLES
 

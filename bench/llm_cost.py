@@ -20,14 +20,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from agent.signals import extract_signals, load_vocabulary  # noqa: E402
 from openai_server import analysis_for  # noqa: E402
-from pipeline.cost import item_cost, load_prices  # noqa: E402
+from pipeline.analysis.cost import item_cost, load_prices  # noqa: E402
 from pipeline.generator import generate_sessions  # noqa: E402
 from pipeline.llm.config import load_llm_config  # noqa: E402
 from pipeline.llm.prompt import SYSTEM_PROMPT, build_messages, transcript_text  # noqa: E402
 from pipeline.llm.rubric import in_band, score_analysis  # noqa: E402
 from pipeline.llm.schema import RESPONSE_FORMAT, Analysis  # noqa: E402
-from pipeline.pii import redact  # noqa: E402
-from pipeline.scoring import score_lead  # noqa: E402
+from pipeline.privacy.pii import redact  # noqa: E402
+from pipeline.analysis.scoring import score_lead  # noqa: E402
 
 OUTPUT_TOKENS = 350
 CACHE_MIN_TOKENS, CACHE_STEP = 1024, 128

@@ -1,4 +1,4 @@
-"""Recall of `pipeline.pii` on the labelled set in `tests/pii_cases.py`, per kind, plus false positives on
+"""Recall of `pipeline.privacy.pii` on the labelled set in `tests/pii_cases.py`, per kind, plus false positives on
 sentences without PII. A span counts as recalled when the redactor covers all of it (any placeholder kind);
 `kind ok` also requires the right placeholder. Run: `.venv/bin/python bench/pii_recall.py`."""
 
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from pii_cases import CASES, CLEAN  # noqa: E402
-from pipeline.pii import find_pii, redact  # noqa: E402
+from pipeline.privacy.pii import find_pii, redact  # noqa: E402
 
 
 def measure() -> dict:

@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark of issue 8 in one run, printed as ONE table (metric, figure, goal, met?).
+"""`make bench`: every benchmark in one run, printed as ONE table (metric, figure, goal, met?).
 
     .venv/bin/python bench/report.py [--sizes 1000,10000,100000] [--seed-pattern-at 10000] [--quick]
 

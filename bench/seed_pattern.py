@@ -25,7 +25,7 @@ def _percentile(values: list[float], fraction: float) -> float | None:
 
 
 def _metrics(payload: dict, prices) -> list:
-    from pipeline.cost import usage_cost
+    from pipeline.analysis.cost import usage_cost
 
     turns = payload["transcript"]
     kept = {m: [t["metrics"][m] for t in turns if t.get("metrics", {}).get(m, 1e9) <= LATENCY_OUTLIER_S]
@@ -48,8 +48,8 @@ def run(path: Path) -> None:
     import duckdb
 
     from agent.signals import extract_signals, load_vocabulary
-    from pipeline.cost import load_prices
-    from pipeline.scoring import score_lead
+    from pipeline.analysis.cost import load_prices
+    from pipeline.analysis.scoring import score_lead
 
     prices, vocab = load_prices(), load_vocabulary()
     with duckdb.connect(str(path)) as conn:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from agent import signals as signals_module  # noqa: E402
 from agent.signals import extract_signals, live_signals, load_vocabulary  # noqa: E402
 from pipeline.generator import generate_sessions  # noqa: E402
-from pipeline.scoring import score_lead  # noqa: E402
+from pipeline.analysis.scoring import score_lead  # noqa: E402
 
 
 def _clear_caches() -> None:

@@ -48,7 +48,7 @@ def cmd_signals(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from agent.signals import extract_signals
-    from pipeline.scoring import score_lead
+    from pipeline.analysis.scoring import score_lead
 
     threshold = load_pipeline_settings().hot_lead_threshold
     for call in _read_calls(args.file):
@@ -70,7 +70,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from pipeline.evaluation import evaluate
+    from pipeline.analysis.evaluation import evaluate
 
     print(evaluate(args.file).format())
     return 0
@@ -87,7 +87,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from agent.pubsub_clients import ensure_topic_and_subscription
     from pipeline.deployments import warehouse_from_env
-    from pipeline.ingest import ingest
+    from pipeline.ingestion.pubsub import ingest
     from pipeline.deployments import warehouse_from_env
     from pipeline.tables import ALL_TABLES
 

@@ -19,8 +19,8 @@ from agent.settings import Settings
 from pipeline.clock import now, today
 from pipeline.deployments import warehouse_from_env
 from pipeline.generator import generate_sessions
-from pipeline.ingest import ingest
-from pipeline.landing import land_batch, messages_from_payloads
+from pipeline.ingestion.pubsub import ingest
+from pipeline.ingestion.landing import land_batch, messages_from_payloads
 from pipeline.settings import PipelineSettings
 from pipeline.warehouse import Warehouse
 from pipeline.tables import ALL_TABLES

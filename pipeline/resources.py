@@ -22,7 +22,7 @@ from pipeline.destinations.salesforce import DEFAULT_EXTERNAL_ID_FIELD, Salesfor
 from pipeline.destinations.slack import SlackConfig
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config
-from pipeline.scoring import DEFAULT_HOT_THRESHOLD
+from pipeline.analysis.scoring import DEFAULT_HOT_THRESHOLD
 from pipeline.warehouse import Warehouse
 from pipeline.warehouse.dialect import BigQueryDialect, Dialect, DuckDBDialect
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse

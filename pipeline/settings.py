@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
-from pipeline.scoring import DEFAULT_HOT_THRESHOLD, WARM_FLOOR
+from pipeline.analysis.scoring import DEFAULT_HOT_THRESHOLD, WARM_FLOOR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +68,7 @@ class PipelineSettings:
     crm_lead_url: str = field(default_factory=lambda: env("VA_CRM_LEAD_URL"))  # template: {external_id}, {session_id}
     amplitude_endpoint: str = field(
         default_factory=lambda: env("VA_AMPLITUDE_ENDPOINT", "https://api2.amplitude.com/2/httpapi"))
-    price_table_path: Path = field(default_factory=lambda: _env_path("VA_PRICE_TABLE", PROJECT_ROOT / "pipeline" / "prices.yaml"))
+    price_table_path: Path = field(default_factory=lambda: _env_path("VA_PRICE_TABLE", PROJECT_ROOT / "pipeline" / "analysis" / "prices.yaml"))
 
 
 SECRET_VARIABLES = ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SALESFORCE_PASSWORD", "SALESFORCE_SECURITY_TOKEN",

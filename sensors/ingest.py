@@ -23,7 +23,7 @@ from typing import Callable
 import dagster as dg
 
 from assets.ingest import ingest_job
-from pipeline.ingest import landings_since, messages_waiting
+from pipeline.ingestion.pubsub import landings_since, messages_waiting
 from pipeline.resources import PubSubResource, WarehouseResource
 from sensors.runs import busy
 

@@ -12,7 +12,7 @@ from bigquery_emulator import bigquery_emulator
 from pubsub_emulator import pubsub_emulator
 
 from pipeline.generator import generate_sessions
-from pipeline.landing import land_batch, messages_from_payloads
+from pipeline.ingestion.landing import land_batch, messages_from_payloads
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from pipeline.tables import ALL_TABLES
 

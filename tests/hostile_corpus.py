@@ -1,4 +1,4 @@
-"""A deterministic corpus of hostile Pub/Sub messages (issue 9), built from generated calls with a seeded RNG.
+"""A deterministic corpus of hostile Pub/Sub messages, built from generated calls with a seeded RNG.
 
 Each case says what must happen to it: `expect` is None for a payload that must be accepted and processed
 (hostile strings in every free string field), else the fragments its rejection reason must contain (the field

@@ -2,7 +2,7 @@
 
     python tests/ingest_crash_runner.py BATCH_SIZE [PAUSE_EVENT PAUSE_COUNT]
 
-It runs the real `pipeline.ingest.ingest` against the configured emulator and DuckDB file (the environment, as the
+It runs the real `pipeline.ingestion.pubsub.ingest` against the configured emulator and DuckDB file (the environment, as the
 CLI reads it), and prints one flushed line per step: `pulled N` after each pull; `writing N <session ids>` and
 `written N` around the warehouse transaction, with `committed 0` in between, once COMMIT is done but before the
 DuckDB connection closes (and checkpoints); `acked N` after each acknowledge request; `done N` at the end. With a
@@ -22,7 +22,7 @@ from google.cloud import pubsub_v1
 
 from agent.settings import load_settings
 from pipeline.settings import load_pipeline_settings
-from pipeline.ingest import ingest
+from pipeline.ingestion.pubsub import ingest
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from pipeline.tables import ALL_TABLES
 

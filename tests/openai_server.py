@@ -304,7 +304,7 @@ def prepare_day(warehouse, count: int = 24, seed: int = 11, edit=None) -> list[d
 
     from conftest import DAY, materialize_assets
     from pipeline.generator import generate_sessions
-    from pipeline.landing import land_batch, messages_from_payloads
+    from pipeline.ingestion.landing import land_batch, messages_from_payloads
     from pipeline.resources import WarehouseResource
 
     payloads = list(generate_sessions(count, 1, seed, DAY))

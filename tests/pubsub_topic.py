@@ -11,7 +11,7 @@ from google.cloud import pubsub_v1
 
 from agent.pubsub_clients import ensure_topic_and_subscription
 from agent.settings import load_settings
-from pipeline.ingest import ingest
+from pipeline.ingestion.pubsub import ingest
 
 REDELIVERY_WAIT_S = 60.0  # bound on waiting for Pub/Sub to redeliver after an ack deadline (10 s) expires
 

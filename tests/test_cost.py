@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 import pytest
 
 from conftest import DAY, materialize_assets
-from pipeline.cost import item_cost, load_prices, unit_costs, usage_cost
+from pipeline.analysis.cost import item_cost, load_prices, unit_costs, usage_cost
 from pipeline.generator import generate_sessions
-from pipeline.landing import land_batch, messages_from_payloads
+from pipeline.ingestion.landing import land_batch, messages_from_payloads
 from pipeline.resources import WarehouseResource
 
 PRICES = load_prices()

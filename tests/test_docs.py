@@ -90,7 +90,7 @@ def test_every_path_the_docs_name_exists():
 
 def test_a_made_up_path_is_reported_and_the_ignored_kinds_are_not():
     text = """
-The scorer lives in `pipeline/scoring.py:12` and its test in tests/test_scoring.py::test_hot, the models under
+The scorer lives in `pipeline/analysis/scoring.py:12` and its test in tests/test_scoring.py::test_hot, the models under
 `dbt/models/*/` and the benches in `bench/*.py`. Removed: `pipeline/queries.py`, and see pipeline/made_up/thing.py.
 A bare `no_such_module.py` is reported too, `schema.py` is found under pipeline/llm/.
 Not paths of the checkout: `data/warehouse.duckdb`, `dbt/target/manifest.json`, https://example.com/docs/a.md,
@@ -98,6 +98,6 @@ Not paths of the checkout: `data/warehouse.duckdb`, `dbt/target/manifest.json`, 
 `$VA_DATA_DIR/emulators/`, `.venv/bin/python`, p50/p95, and/or.
 """
     assert extract_paths(text) == {
-        "pipeline/scoring.py", "tests/test_scoring.py", "dbt/models/*/", "bench/*.py", "pipeline/queries.py",
+        "pipeline/analysis/scoring.py", "tests/test_scoring.py", "dbt/models/*/", "bench/*.py", "pipeline/queries.py",
         "pipeline/made_up/thing.py", "no_such_module.py", "schema.py", "pipeline/llm/"}
     assert missing_paths(text) == ["no_such_module.py", "pipeline/made_up/thing.py", "pipeline/queries.py"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evaluation import evaluate
+from pipeline.analysis.evaluation import evaluate
 
 DEV_SET = Path(__file__).resolve().parents[1].parent / "shared/data/labelled_calls/dev.jsonl"
 

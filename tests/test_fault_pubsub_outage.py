@@ -3,7 +3,7 @@
 The emulator is a real process on a fixed loopback port: stopped for the outage (nothing listens there), started
 again at the same address afterwards. Each shutdown runs `export_session`, the coroutine the recorder's shutdown
 callback awaits, in one process with one cached publisher, as a long-lived agent worker would. Replay goes through
-the `voice-analytics spool replay` entry point and ingestion through `pipeline.ingest`.
+the `voice-analytics spool replay` entry point and ingestion through `pipeline.ingestion.pubsub`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from agent.pubsub_clients import ensure_topic_and_subscription
 from agent.settings import Settings, load_settings
 from pipeline import cli
 from pipeline.generator import generate_sessions
-from pipeline.ingest import ingest
+from pipeline.ingestion.pubsub import ingest
 
 pytestmark = pytest.mark.skipif(find_emulator() is None, reason="Google's Pub/Sub emulator is not installed")
 

@@ -17,7 +17,7 @@ from test_ingest import publish, pubsub  # noqa: F401  (pubsub is a fixture)
 
 from agent.contract import parse_payload
 from pipeline.generator import generate_sessions
-from pipeline.ingest import ingest
+from pipeline.ingestion.pubsub import ingest
 
 SESSIONS, DELIVERIES = 400, 5
 MAX_TICKS = 40  # bound: about 25 ticks drain the storm

@@ -19,7 +19,7 @@ from conftest import DAY, land_generated
 from fault_helpers import INJECTED, FailingWarehouse, digests, partition_digest
 from pipeline.definitions import defs
 from pipeline.generator import generate_sessions
-from pipeline.landing import land_batch, messages_from_payloads
+from pipeline.ingestion.landing import land_batch, messages_from_payloads
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse

@@ -20,7 +20,7 @@ from agent.settings import load_settings
 from pipeline.cli import main
 from pipeline.definitions import defs
 from pipeline.generator import generate_sessions
-from pipeline.landing import Message, land_batch, messages_from_payloads
+from pipeline.ingestion.landing import Message, land_batch, messages_from_payloads
 from pipeline.privacy.forget import Subject, forget
 from pipeline.deployments import deployment_resources
 

@@ -16,7 +16,7 @@ import hostile_strings
 from agent.contract import ContractError, SessionPayload, parse_payload
 from agent.signals import extract_signals, live_signals, load_vocabulary
 from pipeline.generator import generate_sessions
-from pipeline.landing import MAX_MESSAGE_BYTES, Message, land_batch
+from pipeline.ingestion.landing import MAX_MESSAGE_BYTES, Message, land_batch
 
 settings.register_profile("fuzz", max_examples=200, deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

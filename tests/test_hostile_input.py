@@ -1,4 +1,4 @@
-"""Issue 9: a corpus of 1,195 hostile messages through the real path (Pub/Sub emulator -> `pipeline.ingest` ->
+"""Issue 9: a corpus of 1,195 hostile messages through the real path (Pub/Sub emulator -> `pipeline.ingestion.pubsub` ->
 raw tables -> the analysis assets -> dbt). Every bad message is a reject whose reason names its field and value,
 every good one is processed, and no string ever runs as SQL or as a template: a canary table survives, and the
 hostile strings come back byte-identical from the raw table, the assets and the dbt marts."""
@@ -15,7 +15,7 @@ import hostile_strings
 from conftest import DAY, materialize_assets
 from fake_marts import dbt_vars, run_dbt
 from hostile_corpus import Case, build_corpus
-from pipeline.landing import Message, land_batch
+from pipeline.ingestion.landing import Message, land_batch
 from pipeline.deployments import warehouse_from_env
 from pubsub_topic import ingest_until, publish, pubsub  # noqa: F401 (fixture `pubsub`)
 

@@ -11,7 +11,7 @@ from google.cloud import pubsub_v1
 
 from conftest import DAY
 from pipeline.generator import generate_sessions
-from pipeline.ingest import ingest
+from pipeline.ingestion.pubsub import ingest
 from pubsub_topic import REDELIVERY_WAIT_S, ingest_until, publish, pubsub  # noqa: F401 (fixture `pubsub`)
 
 SQL = "'); DROP TABLE raw_sessions;--"

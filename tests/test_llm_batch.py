@@ -11,7 +11,7 @@ import pytest
 
 from conftest import DAY, dagster_resources
 from openai_server import fake_openai, llm_env, prepare_day  # noqa: F401 (fixtures)
-from pipeline.cost import item_cost, load_prices
+from pipeline.analysis.cost import item_cost, load_prices
 from pipeline.definitions import defs
 from pipeline.llm.analyze import build_day
 from pipeline.llm.sessions import Session, load_sessions

@@ -9,7 +9,7 @@ import pytest
 from conftest import DAY, dagster_resources
 from openai_server import FakeOpenAI, add_caller_line, fake_openai, llm_resource, prepare_day  # noqa: F401 (fixture)
 from assets.llm import llm_scores, resolve_mode
-from pipeline.cost import item_cost, load_prices
+from pipeline.analysis.cost import item_cost, load_prices
 from pipeline.llm.config import load_llm_config
 from pipeline.llm.prompt import PROMPT_VERSION
 from pipeline.llm.rubric import INSTRUCTION_LIKE, in_band

@@ -105,7 +105,7 @@ def test_the_checks_fail_on_data_built_to_fail_them(duckdb_warehouse):
 
 def backlog(settings) -> list[str]:
     """The ids of the messages waiting in the subscription, left waiting."""
-    from pipeline.ingest import peek
+    from pipeline.ingestion.pubsub import peek
 
     return sorted(peek(settings, 10_000))
 
@@ -116,7 +116,7 @@ def requested(result: dg.SensorResult) -> list[tuple[str, str | None]]:
 
 def test_the_ingest_sensor_only_looks_and_its_runs_land_and_request_each_day_once(pubsub, duckdb_warehouse):
     from pipeline.generator import generate_sessions
-    from pipeline.ingest import ingest
+    from pipeline.ingestion.pubsub import ingest
 
     settings, publisher = pubsub
     published = publish(publisher, settings, [(json.dumps(p).encode(), {})
@@ -164,7 +164,7 @@ def test_the_ingest_sensor_looks_only_when_no_ingest_run_is_queued_or_has_just_f
     flight the sensor neither looks nor asks again; after a failed run it asks again without looking (the failure
     says messages wait), so an outage spends a message's attempts no faster than the runs' own pulls."""
     from agent.pubsub_clients import subscriber_client
-    from pipeline.ingest import _pull_batch
+    from pipeline.ingestion.pubsub import _pull_batch
 
     settings, publisher = pubsub
     subscriber = subscriber_client(settings)

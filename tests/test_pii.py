@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pii_cases import CASES, CLEAN, SPAN_COUNT
-from pipeline import pii
-from pipeline.pii import find_pii, iban_ok, luhn_ok, redact
+from pipeline.privacy import pii
+from pipeline.privacy.pii import find_pii, iban_ok, luhn_ok, redact
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.pii_recall import measure  # noqa: E402

@@ -18,7 +18,7 @@ from openai_server import FakeOpenAI, add_caller_line, llm_resource
 from assets.destinations import amplitude_events
 from pipeline.definitions import defs
 from pipeline.generator import generate_sessions
-from pipeline.landing import land_batch, messages_from_payloads
+from pipeline.ingestion.landing import land_batch, messages_from_payloads
 from pipeline.resources import AmplitudeResource, SlackResource
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from pipeline.tables import ALL_TABLES

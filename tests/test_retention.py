@@ -14,7 +14,7 @@ from conftest import DAY, land_generated
 from pipeline.cli import main
 from pipeline.definitions import defs
 from pipeline.deployments import deployment_resources, warehouse_from_env
-from pipeline.landing import Message, land_batch
+from pipeline.ingestion.landing import Message, land_batch
 from pipeline.privacy.retention import RETAINED_TEXT, apply_retention
 from pipeline.settings import load_pipeline_settings
 

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from agent.signals import Signals, extract_signals
-from pipeline.scoring import score_lead
+from pipeline.analysis.scoring import score_lead
 
 HOT_THRESHOLD = 80  # the default VA_HOT_THRESHOLD
 

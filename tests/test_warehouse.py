@@ -8,7 +8,7 @@ import pytest
 
 from conftest import DAY, land_generated
 from pipeline.generator import generate_sessions
-from pipeline.landing import Message, land_batch
+from pipeline.ingestion.landing import Message, land_batch
 from pipeline.warehouse import to_arrow
 from pipeline.warehouse.tables import LEAD_SCORES
 
@@ -45,7 +45,7 @@ def test_landing_the_same_sessions_twice_keeps_one_row_each(warehouse):
 
 
 def test_landing_logs_each_batchs_days_for_the_ingest_sensor(warehouse):
-    from pipeline.ingest import landings_since
+    from pipeline.ingestion.pubsub import landings_since
 
     payloads = land_generated(warehouse, 30, days=2)
     rows = landings_since(warehouse, datetime(2000, 1, 1))

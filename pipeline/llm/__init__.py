@@ -1,4 +1,4 @@
-"""LLM analysis of calls (issue 6): structured BANT answers scored by a rubric in code, sentiment and sales
+"""LLM analysis of calls: structured BANT answers scored by a rubric in code, sentiment and sales
 intelligence; redacted before sending, cached by (transcript hash, prompt version, model), batched off-peak.
 
 Modules, one concern each: `config` (models, band, retries), `schema` (what the model returns), `prompt` (the

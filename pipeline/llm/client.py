@@ -19,7 +19,7 @@ from typing import Any, Callable
 import openai
 from pydantic import ValidationError
 
-from pipeline.cost import item_cost, load_prices
+from pipeline.analysis.cost import item_cost, load_prices
 from pipeline.llm.config import LLMConfig
 from pipeline.llm.prompt import request_body
 from pipeline.llm.schema import Analysis

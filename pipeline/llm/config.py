@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from pipeline.scoring import DEFAULT_HOT_THRESHOLD
+from pipeline.analysis.scoring import DEFAULT_HOT_THRESHOLD
 
 
 CONFIG_PATH = Path(__file__).with_name("config.yaml")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from pipeline.llm.schema import Analysis
-from pipeline.scoring import WARM_FLOOR, tier_for
+from pipeline.analysis.scoring import WARM_FLOOR, tier_for
 
 WEIGHTS = {"need": 40, "budget": 20, "authority": 20, "timeline": 20}
 PARTIAL = 0.5

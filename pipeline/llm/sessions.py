@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pipeline.llm.prompt import transcript_hash, transcript_text
-from pipeline.pii import redact
+from pipeline.privacy.pii import redact
 from pipeline.warehouse import Warehouse
 
 

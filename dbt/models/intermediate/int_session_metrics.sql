@@ -1,8 +1,8 @@
 -- Per call: duration, turns, interruptions, latency percentiles (delays over var latency_outlier_s dropped from
 -- the percentiles and counted instead: livekit reports end-of-turn delays of minutes after long silences), tool
 -- calls and errors, usage per kind and the voice cost. Costs apply the per-unit prices the `unit_prices` asset
--- derives from the price table (pipeline/cost.py), summed in whole nano-dollars (integers, exact in any order)
--- and rounded half up to micro-dollars, as pipeline.cost.usage_cost does.
+-- derives from the price table (pipeline/analysis/cost.py), summed in whole nano-dollars (integers, exact in any order)
+-- and rounded half up to micro-dollars, as pipeline.analysis.cost.usage_cost does.
 {{ config(**va_incremental()) }}
 
 {%- set outlier = var('latency_outlier_s') %}

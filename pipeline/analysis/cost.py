@@ -1,4 +1,4 @@
-"""What a call cost: pure functions over usage items and a dated price table (`pipeline/prices.yaml`).
+"""What a call cost: pure functions over usage items and a dated price table (`pipeline/analysis/prices.yaml`).
 
 Shared by the `unit_prices` asset (dbt's session metrics apply its per-unit costs), the LLM scorer's cost
 accounting and the tests. An item whose provider/model is not in the table costs nothing and is reported as

@@ -19,7 +19,7 @@ from google.cloud import pubsub_v1
 
 from agent.pubsub_clients import subscriber_client
 from agent.settings import Settings
-from pipeline.landing import Message, land_batch
+from pipeline.ingestion.landing import Message, land_batch
 from pipeline.warehouse import Warehouse
 
 PULL_TIMEOUT_S = 5.0

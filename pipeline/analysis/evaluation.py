@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.signals import extract_signals
-from pipeline.scoring import score_lead
+from pipeline.analysis.scoring import score_lead
 
 LIST_FIELDS = ("integrations", "competitors", "use_cases")
 SCALAR_FIELDS = ("team_size", "urgency", "decision_maker", "budget_mentioned", "meeting_booked", "lead_tier")
