@@ -42,10 +42,12 @@ def load_data(wh: Warehouse, days: int = DEFAULT_DAYS) -> dict[str, Any]:
     window = {"first": first_day, "last": last_day}
     between = f"session_date BETWEEN {d.param('first')} AND {d.param('last')}"
 
-    def top(column: str) -> list[dict]:
+    def top(kind: str) -> list[dict]:
+        """The window's most-mentioned names of one kind: a sum of dbt's daily counts, not a count of its own."""
         return _rows(wh, f"""
-SELECT name, COUNT(*) AS mentions FROM {d.table('fct_sessions')} AS f, {d.unnest_array('f.' + column, 'name')}
-WHERE f.{between} GROUP BY name ORDER BY mentions DESC, name LIMIT {TOP_K}""", window)
+SELECT name, SUM(mentions) AS mentions FROM {d.table('agg_mentions_daily')}
+WHERE kind = {d.param('kind')} AND {between} GROUP BY name ORDER BY mentions DESC, name LIMIT {TOP_K}""",
+                     {**window, "kind": kind})
 
     return {
         "first": first_day, "last": last_day,
@@ -56,8 +58,8 @@ FROM {d.table('agg_daily_kpis')} WHERE {between} ORDER BY session_date""", windo
         "cost": _rows(wh, f"""
 SELECT session_date, cost_per_call_usd, voice_cost_usd, llm_scoring_cost_usd FROM {d.table('agg_cost_daily')}
 WHERE {between} ORDER BY session_date""", window),
-        "integrations": top("integrations"),
-        "competitors": top("competitors"),
+        "integrations": top("integration"),
+        "competitors": top("competitor"),
         "hot": _rows(wh, f"""
 SELECT session_date, ended_at, company, lead_score, lead_tier, top_reasons, next_step, meeting_booked
 FROM {d.table('hot_leads')} WHERE {between} ORDER BY ended_at DESC, session_id LIMIT {HOT_LEADS_SHOWN}""", window),

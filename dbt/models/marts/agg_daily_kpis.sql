@@ -35,23 +35,17 @@ with calls as (
     select session_date, max(p50) as e2e_latency_p50, max(p95) as e2e_latency_p95
     from replies
     group by session_date
-), integrations as (
-    select g.session_date, name, count(*) as n
-    from {{ ref('stg_session_signals') }} as g, {{ va_unnest('g.integrations', 'name') }}
-    where {{ va_in_window('g.session_date') }}
-    group by g.session_date, name
-), competitors as (
-    select g.session_date, name, count(*) as n
-    from {{ ref('stg_session_signals') }} as g, {{ va_unnest('g.competitors', 'name') }}
-    where {{ va_in_window('g.session_date') }}
-    group by g.session_date, name
+), mentions as (
+    select * from {{ ref('agg_mentions_daily') }} where {{ va_in_window() }}
 ), top_integrations as (
-    select session_date, {{ va_top_values('name', 'n', 3) }} as top_integrations
-    from integrations
+    select session_date, {{ va_top_values('name', 'mentions', 3) }} as top_integrations
+    from mentions
+    where kind = 'integration'
     group by session_date
 ), top_competitors as (
-    select session_date, {{ va_top_values('name', 'n', 3) }} as top_competitors
-    from competitors
+    select session_date, {{ va_top_values('name', 'mentions', 3) }} as top_competitors
+    from mentions
+    where kind = 'competitor'
     group by session_date
 )
 select
