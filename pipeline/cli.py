@@ -77,9 +77,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    import duckdb
+    from google.api_core.exceptions import GoogleAPICallError
+
     from pipeline.deployments import warehouse_from_env
 
-    table = warehouse_from_env().get().query(args.sql)
+    try:
+        table = warehouse_from_env().get().query(args.sql)
+    except (duckdb.Error, GoogleAPICallError) as exc:  # the engine's first line names the column or table
+        print(f"voice-analytics query: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        return 2
     print(table.to_pandas().to_string(index=False, max_colwidth=60))
     return 0
 
@@ -88,7 +95,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from agent.pubsub_clients import ensure_topic_and_subscription
     from pipeline.deployments import warehouse_from_env
     from pipeline.ingestion.pubsub import ingest
-    from pipeline.deployments import warehouse_from_env
     from pipeline.tables import ALL_TABLES
 
     settings = load_settings()

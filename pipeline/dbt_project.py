@@ -2,6 +2,8 @@
 `dagster-dbt project prepare-and-package --file` can build the manifest without loading the rest of the
 definitions."""
 
+import os
+import shutil
 import sys
 from functools import cached_property
 from importlib.metadata import version
@@ -11,12 +13,15 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+# The `dbt` beside this interpreter, so runs work whether or not the venv is on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+# `.venv/bin/dagster dev` run without the venv activated: dagster-dbt's manifest preparation looks `dbt` up on PATH.
+if shutil.which("dbt") is None and Path(DBT_EXECUTABLE).exists():
+    os.environ["PATH"] = os.pathsep.join([str(Path(DBT_EXECUTABLE).parent), os.environ.get("PATH", "")])
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 dbt_project.prepare_if_dev()
-
-# The `dbt` beside this interpreter, so runs work whether or not the venv is on PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
 class DbtCli(DbtCliResource):

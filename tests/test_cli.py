@@ -70,3 +70,9 @@ def test_ddl_prints_a_statement_per_table(capsys):
     main(["ddl"])
     statements = capsys.readouterr().out.splitlines()
     assert statements and all(s.startswith("CREATE TABLE IF NOT EXISTS") for s in statements)
+
+
+def test_a_query_naming_a_missing_column_fails_in_one_line_that_names_it(capsys):
+    assert main(["query", "SELECT no_such_column FROM (SELECT 1 AS one)"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no_such_column" in err
