@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import dagster as dg
 
-from pipeline.clock import utcnow
+from pipeline.clock import naive_utc, utcnow
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse
 
@@ -32,7 +32,7 @@ def _rows(wh: Warehouse, sql: str) -> list[dict]:
 def raw_sessions_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     wh = warehouse.get()
     newest = wh.scalar(f"SELECT MAX(ingested_at) FROM {wh.dialect.table('raw_sessions')}")
-    age_h = None if newest is None else (utcnow() - newest).total_seconds() / 3600
+    age_h = None if newest is None else (utcnow() - naive_utc(newest)).total_seconds() / 3600  # BigQuery answers aware
     return dg.AssetCheckResult(passed=age_h is not None and age_h <= RAW_FRESHNESS_HOURS,
                                metadata={"newest_ingested_at": str(newest), "age_hours": age_h})
 
