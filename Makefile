@@ -21,14 +21,17 @@ manifest: install
 
 # The assets with outside effects (LLM spend, Slack alerts, Salesforce upserts) run in Dagster pools of one, so
 # overlapping runs take turns on them (docs/reliability.md). Each pool's limit is set explicitly: with only
-# `default_limit`, two runs that claim a new pool at the same moment each got a slot.
+# `default_limit`, two runs that claim a new pool at the same moment each got a slot. A new local instance gets a
+# dagster.yaml that turns Dagster's usage telemetry off (a production instance has its own, deploy docs).
 instance: manifest
 	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	for pool in llm slack salesforce; do $(BIN)/dagster instance concurrency set $$pool 1 >/dev/null || exit 1; done
 
 # Starts the Pub/Sub emulator when it is installed (the demo falls back to the direct path when it is not).
+# `VA_WAREHOUSE=bigquery make demo` runs it on the production path: the BigQuery emulator starts (and stops) too.
 demo: instance
-	eval "$$(VA_EMULATORS=pubsub bash scripts/emulators.sh start)"; \
+	eval "$$(VA_EMULATORS=$(if $(filter bigquery,$(VA_WAREHOUSE)),all,pubsub) bash scripts/emulators.sh start)"; \
 	  $(BIN)/voice-analytics demo; status=$$?; \
 	  VA_EMULATORS=pubsub bash scripts/emulators.sh stop; exit $$status
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
@@ -184,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Dagster marks `backfill_policy` and sensor `owners` as beta at every definition load: a repeated warning
+    # about the library's API that a user of this CLI cannot act on.
+    warnings.filterwarnings("ignore", message=r".* is currently in beta")
     install_secret_redaction()
     args = build_parser().parse_args(argv)
     return args.func(args)
