@@ -16,6 +16,8 @@ from pipeline.jobs import analytics_job, intraday_job
 from pipeline.privacy.job import retention_job
 
 settings = load_pipeline_settings()
+# Production starts them switched on, the embedded default (a laptop, `make dev`) switched off: VA_AUTOMATION.
+AUTOMATION = dg.DefaultScheduleStatus.RUNNING if settings.automation else dg.DefaultScheduleStatus.STOPPED
 
 
 def offpeak_partition(scheduled: datetime) -> str:
@@ -27,14 +29,14 @@ def today_partition(scheduled: datetime) -> str:
 
 
 @dg.schedule(cron_schedule=settings.offpeak_cron, execution_timezone=settings.schedule_timezone, job=analytics_job,
-             description="Yesterday's (UTC) partition of everything, off-peak.")
+             default_status=AUTOMATION, description="Yesterday's (UTC) partition of everything, off-peak.")
 def offpeak_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     day = offpeak_partition(context.scheduled_execution_time)
     return dg.RunRequest(partition_key=day, run_key=f"offpeak-{day}")
 
 
 @dg.schedule(cron_schedule="15 * * * *", execution_timezone=settings.schedule_timezone, job=intraday_job,
-             description="Today's (UTC) partition of the cheap assets, every hour.")
+             default_status=AUTOMATION, description="Today's (UTC) partition of the cheap assets, every hour.")
 def intraday_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     day = today_partition(context.scheduled_execution_time)
     return dg.RunRequest(partition_key=day, run_key=f"intraday-{context.scheduled_execution_time:%Y%m%dT%H}")

@@ -37,6 +37,14 @@ def _env_hot_threshold(name: str) -> int:
     return int(value)
 
 
+def _env_automation(name: str) -> bool:
+    """On in production (`VA_WAREHOUSE=bigquery`), off on the embedded default, unless set to `on` or `off`."""
+    value = env(name, "on" if env("VA_WAREHOUSE", "duckdb") == "bigquery" else "off").lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"{name}: expected on or off (got {value!r})")
+    return value == "on"
+
+
 def _env_path(name: str, default: Path) -> Path:
     return Path(env(name, str(default))).expanduser()
 
@@ -52,6 +60,8 @@ class PipelineSettings:
     bigquery_dataset: str = field(default_factory=lambda: env("VA_BIGQUERY_DATASET", "voice_analytics"))
     bigquery_endpoint: str = field(default_factory=lambda: env("VA_BIGQUERY_ENDPOINT"))  # e.g. http://127.0.0.1:9050
     bigquery_location: str = field(default_factory=lambda: env("VA_BIGQUERY_LOCATION", "US"))
+    # Whether the ingest sensor and the off-peak and intraday schedules start switched on (README, Orchestration).
+    automation: bool = field(default_factory=lambda: _env_automation("VA_AUTOMATION"))
     offpeak_cron: str = field(default_factory=lambda: env("VA_OFFPEAK_CRON", "0 2 * * *"))
     schedule_timezone: str = field(default_factory=lambda: env("VA_SCHEDULE_TIMEZONE", "UTC"))
     partitions_start: str = field(default_factory=lambda: env("VA_PARTITIONS_START", "2026-01-01"))

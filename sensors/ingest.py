@@ -56,9 +56,10 @@ def _unseen_landings(state: dict, rows_since: Callable[[datetime], list[dict]], 
     return landed, {"landed_through": through.isoformat(), "seen": window}
 
 
-def build_ingest_sensor(job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
+def build_ingest_sensor(job: dg.UnresolvedAssetJobDefinition,
+                        default_status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
     @dg.sensor(name="pubsub_ingest_sensor", jobs=[ingest_job, job], minimum_interval_seconds=30,
-               default_status=dg.DefaultSensorStatus.STOPPED,
+               default_status=default_status,
                description="Requests ingest_job when Pub/Sub holds messages, and a run per day they landed in.")
     def pubsub_ingest_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
                              pubsub: PubSubResource) -> dg.SensorResult:

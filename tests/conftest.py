@@ -19,7 +19,8 @@ from pipeline.tables import ALL_TABLES
 DAY = date(2026, 11, 20)
 PRODUCTION_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SALESFORCE_USERNAME", "SALESFORCE_INSTANCE_URL",
                         "SALESFORCE_ACCESS_TOKEN", "SLACK_WEBHOOK_URL",
-                        "AMPLITUDE_API_KEY", "VA_WAREHOUSE", "VA_BIGQUERY_ENDPOINT", "PUBSUB_EMULATOR_HOST")
+                        "AMPLITUDE_API_KEY", "VA_WAREHOUSE", "VA_BIGQUERY_ENDPOINT", "PUBSUB_EMULATOR_HOST",
+                        "VA_AUTOMATION")
 
 
 @pytest.fixture(autouse=True)

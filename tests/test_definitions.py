@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pipeline.definitions import defs
 
@@ -56,3 +57,30 @@ def test_make_instance_limits_every_pool_the_assets_use_to_one():
     loop = next(line for line in plan.splitlines() if "concurrency set" in line)
     assert pools and pools == set(loop.split(" in ", 1)[1].split(";", 1)[0].split())
     assert "concurrency set $pool 1" in loop
+
+
+AUTOMATED = ("pubsub_ingest_sensor", "offpeak_schedule", "intraday_schedule")
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "STOPPED"),  # a laptop: `make dev` runs nothing on its own, no Pub/Sub is needed
+    ({"VA_WAREHOUSE": "bigquery"}, "RUNNING"),  # production: calls flow and the nightly run happens
+    ({"VA_WAREHOUSE": "bigquery", "VA_AUTOMATION": "off"}, "STOPPED"),
+])
+def test_the_ingest_sensor_and_the_run_schedules_start_on_in_production_only(tmp_path, env, expected):
+    code = ("from pipeline.definitions import defs\n"
+            f"items = [defs.get_sensor_def({AUTOMATED[0]!r}), *map(defs.get_schedule_def, {AUTOMATED[1:]!r})]\n"
+            "print(sorted({item.default_status.name for item in items}))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300,
+                            env={"PATH": str(Path(sys.executable).parent), "DAGSTER_HOME": str(tmp_path),
+                                 "HOME": str(tmp_path), **env})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == str([expected])
+
+
+def test_an_unknown_automation_setting_stops_start_up_naming_it(monkeypatch):
+    from pipeline.settings import load_pipeline_settings
+
+    monkeypatch.setenv("VA_AUTOMATION", "sometimes")
+    with pytest.raises(ValueError, match="VA_AUTOMATION.*'sometimes'"):
+        load_pipeline_settings()
