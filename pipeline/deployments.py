@@ -53,7 +53,8 @@ def embedded(s: PipelineSettings) -> dict[str, dg.ConfigurableResource]:
 def production(s: PipelineSettings) -> dict[str, dg.ConfigurableResource]:
     return {"warehouse": WarehouseResource(backend="bigquery", gcp_project=s.gcp_project,
                                            bigquery_dataset=s.bigquery_dataset, bigquery_endpoint=s.bigquery_endpoint,
-                                           bigquery_location=s.bigquery_location),
+                                           bigquery_location=s.bigquery_location,
+                                           bigquery_max_bytes_billed=s.bigquery_max_bytes_billed),
             **_outside_world(s)}
 
 

@@ -23,6 +23,7 @@ from pipeline.destinations.slack import SlackConfig
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config
 from pipeline.analysis.scoring import DEFAULT_HOT_THRESHOLD
+from pipeline.settings import DEFAULT_BIGQUERY_MAX_BYTES_BILLED
 from pipeline.warehouse import Warehouse
 from pipeline.warehouse.dialect import BigQueryDialect, Dialect, DuckDBDialect
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
@@ -36,6 +37,7 @@ class WarehouseResource(dg.ConfigurableResource):
     bigquery_dataset: str = ""
     bigquery_endpoint: str = ""
     bigquery_location: str = "US"
+    bigquery_max_bytes_billed: int = DEFAULT_BIGQUERY_MAX_BYTES_BILLED  # per query job, dbt's included
 
     def dialect(self) -> Dialect:
         """The SQL dialect alone, without opening a connection or a client."""
@@ -43,18 +45,20 @@ class WarehouseResource(dg.ConfigurableResource):
             return BigQueryDialect(self.gcp_project, self.bigquery_dataset)
         return DuckDBDialect()
 
-    def dbt_vars(self) -> dict[str, str]:
+    def dbt_vars(self) -> dict[str, str | int]:
         """Where dbt should read and write (dbt/profiles.yml takes these vars over its environment defaults)."""
         if self.backend == "bigquery":
             return {"gcp_project": self.gcp_project, "bigquery_dataset": self.bigquery_dataset,
-                    "bigquery_endpoint": self.bigquery_endpoint, "bigquery_location": self.bigquery_location}
+                    "bigquery_endpoint": self.bigquery_endpoint, "bigquery_location": self.bigquery_location,
+                    "bigquery_max_bytes_billed": self.bigquery_max_bytes_billed}
         return {"duckdb_path": str(Path(self.duckdb_path).resolve())}
 
     def get(self) -> Warehouse:
         if self.backend == "bigquery":
             from pipeline.warehouse.bigquery_backend import BigQueryWarehouse
 
-            return BigQueryWarehouse(self.gcp_project, self.bigquery_dataset, self.bigquery_endpoint, self.bigquery_location)
+            return BigQueryWarehouse(self.gcp_project, self.bigquery_dataset, self.bigquery_endpoint,
+                                     self.bigquery_location, self.bigquery_max_bytes_billed)
         return DuckDBWarehouse(self.duckdb_path, self.duckdb_memory_limit)
 
 

@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 from pipeline.analysis.scoring import DEFAULT_HOT_THRESHOLD, WARM_FLOOR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The most one BigQuery query job may bill unless VA_BIGQUERY_MAX_BYTES_BILLED says otherwise: about 30 days of a
+# million-session day for the widest read, far above any one partition's job, far below a runaway full scan.
+DEFAULT_BIGQUERY_MAX_BYTES_BILLED = 500 * 10**9
 
 
 def env(name: str, default: str = "") -> str:
@@ -45,6 +48,13 @@ def _env_automation(name: str) -> bool:
     return value == "on"
 
 
+def _env_bytes(name: str, default: int) -> int:
+    value = env(name, str(default))
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name}: expected a whole number of bytes >= 1 (got {value!r})")
+    return int(value)
+
+
 def _env_path(name: str, default: Path) -> Path:
     return Path(env(name, str(default))).expanduser()
 
@@ -60,6 +70,8 @@ class PipelineSettings:
     bigquery_dataset: str = field(default_factory=lambda: env("VA_BIGQUERY_DATASET", "voice_analytics"))
     bigquery_endpoint: str = field(default_factory=lambda: env("VA_BIGQUERY_ENDPOINT"))  # e.g. http://127.0.0.1:9050
     bigquery_location: str = field(default_factory=lambda: env("VA_BIGQUERY_LOCATION", "US"))
+    bigquery_max_bytes_billed: int = field(
+        default_factory=lambda: _env_bytes("VA_BIGQUERY_MAX_BYTES_BILLED", DEFAULT_BIGQUERY_MAX_BYTES_BILLED))
     # Whether the ingest sensor and the off-peak and intraday schedules start switched on (README, Orchestration).
     automation: bool = field(default_factory=lambda: _env_automation("VA_AUTOMATION"))
     offpeak_cron: str = field(default_factory=lambda: env("VA_OFFPEAK_CRON", "0 2 * * *"))

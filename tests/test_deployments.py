@@ -65,3 +65,21 @@ def test_va_vocabulary_names_the_vocabulary_the_signals_use(tmp_path: Path):
     python_path = {"PYTHONPATH": str(PROJECT_ROOT)}
     assert competitors(python_path) == "[]"
     assert competitors({**python_path, "VA_VOCABULARY": str(path)}) == "['signwell']"
+
+
+def test_every_bigquery_query_job_carries_the_configured_bytes_billed_cap(bigquery_endpoint, monkeypatch):
+    """Production's cap reaches the client's every job (BigQuery refuses a job that would bill more) and dbt."""
+    monkeypatch.setenv("VA_WAREHOUSE", "bigquery")
+    monkeypatch.setenv("VA_BIGQUERY_ENDPOINT", bigquery_endpoint)
+    monkeypatch.setenv("VA_BIGQUERY_MAX_BYTES_BILLED", "12345678")
+    resource = deployment_resources()["warehouse"]
+    assert resource.dbt_vars()["bigquery_max_bytes_billed"] == 12_345_678
+    job = resource.get().client.query("SELECT 1 AS one")  # the emulator keeps the job's configuration
+    assert [row.one for row in job.result()] == [1]
+    assert job.maximum_bytes_billed == 12_345_678
+
+
+def test_a_cap_that_is_not_a_number_of_bytes_stops_start_up_naming_it(monkeypatch):
+    monkeypatch.setenv("VA_BIGQUERY_MAX_BYTES_BILLED", "10GB")
+    with pytest.raises(ValueError, match="VA_BIGQUERY_MAX_BYTES_BILLED.*'10GB'"):
+        deployment_resources()

@@ -20,6 +20,7 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
+from pipeline.settings import DEFAULT_BIGQUERY_MAX_BYTES_BILLED
 from pipeline.warehouse.base import Warehouse
 from pipeline.warehouse.dialect import BigQueryDialect
 from pipeline.warehouse.tables import Table
@@ -45,18 +46,23 @@ def _schema_field(field: pa.Field) -> bigquery.SchemaField:
     return bigquery.SchemaField(field.name, _ARROW_TO_BIGQUERY[str(field.type)])
 
 
-def make_client(project: str, endpoint: str = "", location: str = "US") -> bigquery.Client:
+def make_client(project: str, endpoint: str = "", location: str = "US",
+                max_bytes_billed: int = DEFAULT_BIGQUERY_MAX_BYTES_BILLED) -> bigquery.Client:
+    """A client whose every query job carries `maximum_bytes_billed`: BigQuery fails a job that would bill more,
+    before it runs, instead of billing it."""
+    guard = bigquery.QueryJobConfig(maximum_bytes_billed=max_bytes_billed)
     if endpoint:
         return bigquery.Client(project=project, location=location, credentials=AnonymousCredentials(),
-                               client_options=ClientOptions(api_endpoint=endpoint))
-    return bigquery.Client(project=project, location=location)
+                               client_options=ClientOptions(api_endpoint=endpoint), default_query_job_config=guard)
+    return bigquery.Client(project=project, location=location, default_query_job_config=guard)
 
 
 class BigQueryWarehouse(Warehouse):
-    def __init__(self, project: str, dataset: str, endpoint: str = "", location: str = "US") -> None:
+    def __init__(self, project: str, dataset: str, endpoint: str = "", location: str = "US",
+                 max_bytes_billed: int = DEFAULT_BIGQUERY_MAX_BYTES_BILLED) -> None:
         self.dialect = BigQueryDialect(project, dataset)
         self.dataset_id = f"{project}.{dataset}"
-        self.client = make_client(project, endpoint, location)
+        self.client = make_client(project, endpoint, location, max_bytes_billed)
         self._token = uuid.uuid4().hex[:12]
 
     def ensure_tables(self, tables: Sequence[Table]) -> None:
