@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pii_cases import CASES, CLEAN, SPAN_COUNT
@@ -68,9 +68,9 @@ def test_the_synthetic_corpus_keeps_its_sales_content():
 # characters (the long s and the Kelvin sign match "s" and "k" under IGNORECASE) and words glued to digits, so the
 # guards meet the edges of what each pattern finds.
 _DIGIT = st.sampled_from(["five", "FIVE", "oh", "o", "double", "triple", "hundred", "eight", "7", "12", "0044", "uh",
-                          ",", "-", "five5", "nine_nine"])
+                          ",", "-", "five5", "nine_nine", "ſfive", "fiveK", "²", "٣"])
 _STREET = st.tuples(st.sampled_from(["12", "12b", "four", "twenty one"]), st.sampled_from(["Main", "Oak Hill", "Elm"]),
-                    st.sampled_from(["Street", "st", "ſt", "Ave", "Way", "Lane", "Court", "Mews"]),
+                    st.sampled_from(["Street", "st", "ſt", "Ave", "Way", "Lane", "Court", "Mews", "Cırcle", "DRİVE"]),
                     st.sampled_from(["", ", apt 4", " suite 9"])).map(lambda t: " ".join(t[:3]) + t[3])
 _EMAIL = st.tuples(st.sampled_from(["ana", "we", "j dot smith"]), st.sampled_from(["acme", "big co"]),
                    st.sampled_from(["com", "co dot uk"])).map(lambda t: f"{t[0]} at {t[1]} dot {t[2]}")
@@ -80,6 +80,11 @@ _PIECE = st.one_of(st.lists(_DIGIT, min_size=1, max_size=12).map(" ".join), _STR
 
 @settings(max_examples=500, deadline=None, derandomize=True)
 @given(st.lists(_PIECE, min_size=1, max_size=5), st.sampled_from([" ", ", ", "  "]))
+# Edges a random draw rarely reaches: digit words glued to characters IGNORECASE counts as letters and TOKEN does
+# not, a superscript digit, street words with the Turkish i's.
+@example(["ſfive triple five triple five fiveſ"], " ")
+@example(["five five ² ² ² ² ²"], " ")
+@example(["12 Main Cırcle", "12 Main DRİVE"], " ")
 def test_a_guard_skips_a_search_only_when_that_search_finds_nothing(pieces, joiner):
     text = joiner.join(pieces)
     folded = text.casefold()
@@ -89,5 +94,3 @@ def test_a_guard_skips_a_search_only_when_that_search_finds_nothing(pieces, join
         assert pii._regex_spans(pii.SPOKEN_EMAIL, text, "EMAIL") == []
     if not pii._may_hold_address(folded):
         assert pii._regex_spans(pii.ADDRESS, text, "ADDRESS") == []
-    if "@" not in text:
-        assert pii._regex_spans(pii.EMAIL, text, "EMAIL") == []

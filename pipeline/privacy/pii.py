@@ -44,12 +44,14 @@ NOT_LOCAL_PARTS = {"are", "is", "were", "was", "be", "am", "it", "that", "this",
                    "there", "looking", "work", "working", "based", "live", "stay", "staying", "you", "be", "been"}
 TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 # Cheap guards that rule a pattern out before its costly search, since most lines hold no PII at all.
-# casefold() maps what IGNORECASE would match ("ſt", "K") onto ASCII, so the word test misses nothing ADDRESS finds.
+# casefold() maps most of what IGNORECASE would match ("ſt", "K") onto ASCII, so the street-word test misses nothing
+# ADDRESS finds (the Turkish i's are mapped by hand).
 STREET_WORDS = frozenset(STREET_SUFFIX.split("|"))
 ASCII_WORD = re.compile(r"[a-z]+")
 # Each digit, digit word or "hundred" adds at most three digits to a spoken run ("triple five", "double 7").
-# The lookarounds cut words where TOKEN does (on letters), so nothing TOKEN would read as a digit goes uncounted.
-DIGITISH = re.compile(rf"\d|(?<![A-Za-z])(?:{'|'.join(DIGIT_WORDS)}|hundred)(?![A-Za-z])", re.IGNORECASE)
+# The lookarounds cut words where TOKEN does (on ASCII letters; only the words ignore case, or "ſ" and "K" would
+# count as letters), so nothing TOKEN would read as a digit goes uncounted.
+DIGITISH = re.compile(rf"\d|(?<![A-Za-z])(?i:{'|'.join(DIGIT_WORDS)}|hundred)(?![A-Za-z])")
 MIN_RUN_DIGITS = 7  # the shortest number _number_kind names (a phone)
 
 
@@ -122,7 +124,7 @@ def _spoken_numbers(text: str) -> list[Span]:
             continue
         if word in DIGIT_WORDS and (word != "o" or run):
             digits += DIGIT_WORDS[word] * repeat
-        elif word.isdigit() and len(word) <= 4:
+        elif word.isdecimal() and len(word) <= 4:  # not isdigit(): "²" is a digit that int() cannot read
             digits += word * repeat if len(word) == 1 else word
         elif (run and (word in FILLERS or word in SEPARATORS)) or (word == "plus" and not run):
             continue
@@ -167,7 +169,9 @@ def _may_hold_spoken_email(casefolded: str) -> bool:
 
 
 def _may_hold_address(casefolded: str) -> bool:
-    return not STREET_WORDS.isdisjoint(ASCII_WORD.findall(casefolded))
+    # IGNORECASE also matches "ı" and "İ" to "i", which casefold() leaves as "ı" and "i" plus a combining dot.
+    words = ASCII_WORD.findall(casefolded.replace("ı", "i").replace("\u0307", ""))
+    return not STREET_WORDS.isdisjoint(words)
 
 
 def find_pii(text: str) -> list[Span]:
