@@ -24,11 +24,11 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
 
 
-def _env_days(name: str, default: int) -> int:
-    """A whole number of days >= 1; anything else stops start-up with the variable and the value named."""
+def _env_count(name: str, default: int, unit: str) -> int:
+    """A whole number of `unit` >= 1; anything else stops start-up with the variable and the value named."""
     value = env(name, str(default))
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name}: expected a whole number of days >= 1 (got {value!r})")
+        raise ValueError(f"{name}: expected a whole number of {unit} >= 1 (got {value!r})")
     return int(value)
 
 
@@ -48,13 +48,6 @@ def _env_automation(name: str) -> bool:
     return value == "on"
 
 
-def _env_bytes(name: str, default: int) -> int:
-    value = env(name, str(default))
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name}: expected a whole number of bytes >= 1 (got {value!r})")
-    return int(value)
-
-
 def _env_path(name: str, default: Path) -> Path:
     return Path(env(name, str(default))).expanduser()
 
@@ -71,14 +64,14 @@ class PipelineSettings:
     bigquery_endpoint: str = field(default_factory=lambda: env("VA_BIGQUERY_ENDPOINT"))  # e.g. http://127.0.0.1:9050
     bigquery_location: str = field(default_factory=lambda: env("VA_BIGQUERY_LOCATION", "US"))
     bigquery_max_bytes_billed: int = field(
-        default_factory=lambda: _env_bytes("VA_BIGQUERY_MAX_BYTES_BILLED", DEFAULT_BIGQUERY_MAX_BYTES_BILLED))
+        default_factory=lambda: _env_count("VA_BIGQUERY_MAX_BYTES_BILLED", DEFAULT_BIGQUERY_MAX_BYTES_BILLED, "bytes"))
     # Whether the ingest sensor and the off-peak and intraday schedules start switched on (README, Orchestration).
     automation: bool = field(default_factory=lambda: _env_automation("VA_AUTOMATION"))
     offpeak_cron: str = field(default_factory=lambda: env("VA_OFFPEAK_CRON", "0 2 * * *"))
     schedule_timezone: str = field(default_factory=lambda: env("VA_SCHEDULE_TIMEZONE", "UTC"))
     partitions_start: str = field(default_factory=lambda: env("VA_PARTITIONS_START", "2026-01-01"))
     # Raw transcripts (and everything holding their text) are deleted once older than this many days.
-    raw_retention_days: int = field(default_factory=lambda: _env_days("VA_RAW_RETENTION_DAYS", 90))
+    raw_retention_days: int = field(default_factory=lambda: _env_count("VA_RAW_RETENTION_DAYS", 90, "days"))
     retention_cron: str = field(default_factory=lambda: env("VA_RETENTION_CRON", "30 3 * * *"))
     openai_base_url: str = field(default_factory=lambda: env("OPENAI_BASE_URL"))
     salesforce_username: str = field(default_factory=lambda: env("SALESFORCE_USERNAME"))
