@@ -11,11 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from google.api_core import exceptions as gexc
+from google.api_core import retry as retries
 from google.cloud import pubsub_v1
 
 from agent.settings import Settings
 
 ACK_DEADLINE_S = 120  # longer than any single ingest batch write, so messages are not redelivered mid-write
+# Topic and subscription creation gives up after this long in all: the library's default retry waits up to 600 s
+# for an unreachable host, and the demo spools instead of waiting.
+SETUP_RETRY = retries.Retry(timeout=10)
 
 
 def _emulator_transport(settings: Settings, transport_class: type) -> dict[str, Any]:
@@ -58,14 +62,14 @@ def subscriber_client(settings: Settings) -> pubsub_v1.SubscriberClient:
 def ensure_topic_and_subscription(settings: Settings, ack_deadline_s: int = ACK_DEADLINE_S) -> None:
     publisher, subscriber = publisher_client(settings), subscriber_client(settings)
     try:
-        publisher.create_topic(request={"name": settings.pubsub_topic_path}, timeout=10)
+        publisher.create_topic(request={"name": settings.pubsub_topic_path}, retry=SETUP_RETRY, timeout=10)
     except gexc.AlreadyExists:
         pass
     try:
         subscriber.create_subscription(request={
             "name": settings.pubsub_subscription_path, "topic": settings.pubsub_topic_path,
             "ack_deadline_seconds": ack_deadline_s,
-        }, timeout=10)
+        }, retry=SETUP_RETRY, timeout=10)
     except gexc.AlreadyExists:
         pass
     finally:

@@ -160,3 +160,11 @@ def test_auto_mode_batches_complete_days_and_only_fast_paths_today():
     assert resolve_mode("auto", DAY, today=DAY) == "hot_only"
     assert resolve_mode("auto", DAY, today=DAY.replace(day=21)) == "batch"
     assert resolve_mode("sync", DAY, today=DAY) == "sync"
+
+
+def test_an_empty_openai_base_url_in_the_environment_means_the_public_api(monkeypatch) -> None:
+    """An env file's `OPENAI_BASE_URL=` must not become a base URL of "" (the library reads the variable itself)."""
+    from pipeline.llm.client import OPENAI_API_URL, make_openai
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "")
+    assert str(make_openai("", "", 5).base_url).rstrip("/") == OPENAI_API_URL

@@ -71,9 +71,15 @@ def interpret(completion: Any) -> Outcome:
     return outcome
 
 
+OPENAI_API_URL = "https://api.openai.com/v1"
+
+
 def make_openai(api_key: str, base_url: str, timeout_s: float) -> openai.OpenAI:
-    # A local OpenAI-compatible server (vLLM, Ollama, LiteLLM, the tests' loopback) needs no key.
-    return openai.OpenAI(api_key=api_key or "no-key", base_url=base_url or None, max_retries=0, timeout=timeout_s)
+    # A local OpenAI-compatible server (vLLM, Ollama, LiteLLM, the tests' loopback) needs no key. The URL is always
+    # explicit: given None, the library reads OPENAI_BASE_URL itself, and an env file's empty `OPENAI_BASE_URL=`
+    # became a base URL of "".
+    return openai.OpenAI(api_key=api_key or "no-key", base_url=base_url or OPENAI_API_URL, max_retries=0,
+                         timeout=timeout_s)
 
 
 class LLMClient:
