@@ -1,15 +1,15 @@
 """The production topology as processes: `dagster api grpc`, `dagster-daemon run` and `dagster-webserver`, sharing
 `deploy/dagster.yaml` (Postgres storage, the queued run coordinator, run monitoring and retries).
 
-Containers cannot run here, so each service of `deploy/docker-compose.yaml` is started as the same command the
-image runs, in its own process group, and stopped the way a container is: SIGINT, then SIGKILL after a bound
-(`dagster api grpc` can take seconds to exit).
+Containers cannot run here, so each service of `deploy/docker-compose.yaml` is started as the same command its
+container runs, through the same `deploy/entrypoint.sh` (which writes the instance into DAGSTER_HOME), in its own
+process group, and stopped the way a container is: SIGINT, then SIGKILL after a bound (`dagster api grpc` can take
+seconds to exit).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +22,7 @@ from local_process import free_port, http_answers
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+ENTRYPOINT = str(REPO / "deploy" / "entrypoint.sh")
 LOCATION = "voice-analytics"  # as in deploy/workspace.yaml
 START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 20.0
@@ -78,25 +79,24 @@ class Topology:
 
     def __post_init__(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / "deploy" / "dagster.yaml", self.home / "dagster.yaml")
         (self.home / "workspace.yaml").write_text(
             f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {self.grpc_port}\n"
             f"      location_name: {LOCATION}\n")
-        self.env = {**self.env, "DAGSTER_HOME": str(self.home), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+        self.env = {**self.env, "DAGSTER_HOME": str(self.home), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+                    "VA_INSTANCE_TEMPLATE": str(REPO / "deploy" / "dagster.yaml")}
         workspace = ["-w", str(self.home / "workspace.yaml")]
         self.services = {
-            "code": Service("code", [str(BIN / "dagster"), "api", "grpc", "-m", "pipeline.definitions",
+            "code": Service("code", [ENTRYPOINT, str(BIN / "dagster"), "api", "grpc", "-m", "pipeline.definitions",
                                      "-h", "127.0.0.1", "-p", str(self.grpc_port)], self.home / "code.log"),
-            "daemon": Service("daemon", [str(BIN / "dagster-daemon"), "run", *workspace], self.home / "daemon.log"),
-            "webserver": Service("webserver", [str(BIN / "dagster-webserver"), *workspace, "-h", "127.0.0.1",
+            "daemon": Service("daemon", [ENTRYPOINT, str(BIN / "dagster-daemon"), "run", *workspace], self.home / "daemon.log"),
+            "webserver": Service("webserver", [ENTRYPOINT, str(BIN / "dagster-webserver"), *workspace, "-h", "127.0.0.1",
                                                "-p", str(self.web_port)], self.home / "webserver.log"),
         }
 
     def set_pools(self) -> None:
-        """What `deploy/init-pools.sh` does once per deployment."""
-        for pool in ("llm", "slack", "salesforce"):
-            subprocess.run([str(BIN / "dagster"), "instance", "concurrency", "set", pool, "1"], env=self.env,
-                           check=True, capture_output=True, timeout=120)
+        """compose's one-shot `init` service."""
+        subprocess.run([ENTRYPOINT, str(REPO / "deploy" / "init-pools.sh")], env=self.env, cwd=REPO, check=True,
+                       capture_output=True, timeout=180)
 
     def start(self, *names: str) -> None:
         for name in names or ("code", "daemon", "webserver"):
