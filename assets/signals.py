@@ -1,6 +1,6 @@
 """Sales signals re-extracted in batch with the same pure rules the agent runs live, so improving a rule and
-backfilling rewrites history consistently. dbt's `int_session_inputs` hands over one row per session (texts in
-turn order, successful tool names), so Python never groups rows itself."""
+backfilling rewrites history consistently. dbt's `int_session_inputs` hands over one row per session (the turns in
+order, successful tool names), so Python never groups rows itself."""
 
 from datetime import date
 
@@ -12,11 +12,11 @@ from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.tables import SESSION_SIGNALS
 
-INPUT_COLUMNS = ("session_id", "user_texts", "assistant_texts", "tool_names")
+INPUT_COLUMNS = ("session_id", "turn_roles", "turn_texts", "tool_names")
 
 
 def day_inputs(warehouse: Warehouse, day: date) -> list[tuple]:
-    """(session_id, user texts, assistant texts, tool names) per session of the day, in session_id order."""
+    """(session_id, turn roles, turn texts, tool names) per session of the day, in session_id order."""
     d = warehouse.dialect
     table = warehouse.query(f"SELECT {', '.join(INPUT_COLUMNS)} FROM {d.table('int_session_inputs')} "
                             f"WHERE session_date = {d.param('day')} ORDER BY session_id", {"day": day})
@@ -36,8 +36,8 @@ def session_signals(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     def build(wh: Warehouse, day: date) -> int:
         rows = [
             {"session_id": session_id, "session_date": day,
-             **extract_signals(user or [], tools or [], assistant or [], vocabulary).to_dict()}
-            for session_id, user, assistant, tools in day_inputs(wh, day)
+             **extract_signals((), tools or [], (), vocabulary, turns=list(zip(roles or [], texts or []))).to_dict()}
+            for session_id, roles, texts, tools in day_inputs(wh, day)
         ]
         return wh.replace_partition(SESSION_SIGNALS, day, to_arrow(SESSION_SIGNALS, rows))
 

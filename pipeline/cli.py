@@ -33,6 +33,7 @@ def _read_calls(path: Path) -> Iterator[dict[str, Any]]:
                 "id": call.get("session_id") or call.get("id"),
                 "user": [t.get("text", "") for t in call["transcript"] if t.get("role") == "user"],
                 "assistant": [t.get("text", "") for t in call["transcript"] if t.get("role") == "assistant"],
+                "turns": [(t.get("role", ""), t.get("text", "")) for t in call["transcript"]],
                 "tools": [c["name"] for c in call.get("tool_calls", []) if not c.get("is_error")],
                 "metadata": (call.get("participant") or {}).get("metadata", {}),
             }
@@ -42,7 +43,7 @@ def cmd_signals(args: argparse.Namespace) -> int:
     from agent.signals import extract_signals
 
     for call in _read_calls(args.file):
-        signals = extract_signals(call["user"], call["tools"], call["assistant"])
+        signals = extract_signals(call["user"], call["tools"], call["assistant"], turns=call["turns"])
         print(json.dumps({"id": call["id"], "signals": signals.to_dict()}))
     return 0
 
@@ -53,7 +54,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     threshold = load_pipeline_settings().hot_lead_threshold
     for call in _read_calls(args.file):
-        signals = extract_signals(call["user"], call["tools"], call["assistant"])
+        signals = extract_signals(call["user"], call["tools"], call["assistant"], turns=call["turns"])
         score = score_lead(signals, call["metadata"], call["tools"], threshold=threshold)
         print(json.dumps({"id": call["id"], "lead_score": score.score, "lead_tier": score.tier, "reasons": score.reasons}))
     return 0

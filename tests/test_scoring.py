@@ -88,6 +88,9 @@ def test_score_is_in_range_and_consistent_with_the_tier(team, high, dm, budget, 
     ("I'm looking to get a lit-up neon sign made for my storefront.", "wrong product"),
     ("Congratulations! Your business has been selected for a limited-time offer. Press one now.", "spam"),
     ("This is Brad from GrowthRocket Media, we help companies like yours triple their leads.", "spam"),
+    ("We're a florist, twelve of us, but we're shutting down the shop in March, I just need the lease ended ASAP.",
+     "business closing"),
+    ("Selling my boat, I need the buyer to sign the bill of sale today. It's just personal.", "personal one-off"),
 ])
 def test_more_not_a_fit_callers_are_cold_from_their_own_words(said, reason):
     result = score_lead(extract_signals([said]))

@@ -1,5 +1,5 @@
-"""The signal rules' per-session inputs (dbt's int_session_inputs) on both backends: the caller's texts in turn
-order and only the tool calls that succeeded, in call order."""
+"""The signal rules' per-session inputs (dbt's int_session_inputs) on both backends: the non-empty turns in order,
+roles beside texts, and only the tool calls that succeeded, in call order."""
 
 from __future__ import annotations
 
@@ -33,11 +33,12 @@ def test_inputs_keep_the_successful_tool_calls_in_call_order(warehouse, request)
     materialize_assets(_resource(warehouse, request), ["stg_session_turns", "stg_session_tool_calls",
                                                       "int_session_inputs"], DAY.isoformat())
 
-    inputs = {session_id: (user or [], tools or []) for session_id, user, _, tools in day_inputs(warehouse, DAY)}
+    inputs = {session_id: (list(zip(roles or [], texts or [])), tools or [])
+              for session_id, roles, texts, tools in day_inputs(warehouse, DAY)}
 
     assert inputs[mixed["session_id"]][1] == ["unleash_search_knowledge", "book_sales_meeting"]
     assert inputs[failed_only["session_id"]][1] == []
     assert inputs[without["session_id"]][1] == []
     for payload in (mixed, failed_only, without):
         assert inputs[payload["session_id"]][0] == [
-            t["text"] for t in payload["transcript"] if t["role"] == "user" and t["text"]]
+            (t["role"], t["text"]) for t in payload["transcript"] if t["text"]]

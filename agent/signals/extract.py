@@ -5,16 +5,20 @@ turn and is cached per distinct text: the live agent pays for each turn once, an
 same short answers ("Yes.", "Thursday works.") across thousands of calls, mostly pays nothing. Combining is cheap
 set and max arithmetic: names mentioned and never denied, the last urgency / authority statement, the best-ranked
 team size.
+
+Given the transcript in order (`turns`), a caller turn that says nothing on its own is also read as the answer to the
+agent's question right before it ("Who makes the decision?" -> "Me."; "How many people?" -> "Seven movers."). The
+agent's words only say which question was asked; they are never evidence themselves.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence, Tuple, Union
 
 from agent.signals.prefilter import text_keys
-from agent.signals.team_size import UtteranceCounts, team_size, utterance_counts
+from agent.signals.team_size import UtteranceCounts, answer_counts, team_size, utterance_counts
 from agent.signals.text import last_of, mentions, normalize
 from agent.signals.vocabulary import Vocabulary, load_vocabulary
 
@@ -84,7 +88,8 @@ def analyse(vocab: Vocabulary, raw: str) -> Utterance:
         unbranded = _mask(text, vocab.competitors.mentions(text, keys), vocab.vendor_placeholder)
         keys = keys | text_keys(vocab.vendor_placeholder)
     integrations, integrations_denied = mentions(
-        unbranded, keys, vocab.integrations, [negation, (vocab.past_cues, vocab.past_scope_end)], breaks, window, post)
+        unbranded, keys, vocab.integrations, [negation, (vocab.past_cues, vocab.past_scope_end)], breaks, window,
+        vocab.integration_post_cues)
     use_case_text = vocab.use_case_exclusions.sub(unbranded, keys, " ")
     use_cases, use_cases_denied = mentions(use_case_text, keys, vocab.use_cases, [(vocab.use_case_negation, None)],
                                            breaks, window, post)
@@ -122,10 +127,80 @@ def _confirms_meeting(vocab: Vocabulary, assistant_text: str) -> bool:
     return vocab.meeting_confirmations.search(text, text_keys(text))
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _asks_decision(vocab: Vocabulary, assistant_text: str) -> bool:
+    """The agent's turn asks who decides: context for the caller's short answer, never evidence itself."""
+    text = normalize(assistant_text)
+    return "?" in text and vocab.decision_questions.search(text, text_keys(text))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _short_answer(vocab: Vocabulary, user_text: str) -> bool | None:
+    """What a caller's short answer to "who decides?" says: "Me." / "The owners do." / neither."""
+    text = normalize(user_text)
+    if vocab.decision_answer_false.match(text):
+        return False
+    if vocab.decision_answer_true.match(text):
+        return True
+    return None
+
+
 def clear_caches() -> None:
     """Forget every analysed utterance (benchmarks; a changed vocabulary file is a new Vocabulary anyway)."""
     analyse.cache_clear()
     _confirms_meeting.cache_clear()
+    _asks_decision.cache_clear()
+    _short_answer.cache_clear()
+    _asks_how_many.cache_clear()
+    _answer_counts.cache_clear()
+
+
+Turn = Union[Mapping[str, Any], Tuple[str, str]]
+
+
+def _role_text(turn: Turn) -> tuple[str, str]:
+    if isinstance(turn, Mapping):
+        return str(turn.get("role") or ""), str(turn.get("text") or "")
+    return str(turn[0] or ""), str(turn[1] or "")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _asks_how_many(vocab: Vocabulary, assistant_text: str) -> bool:
+    text = normalize(assistant_text)
+    return "?" in text and vocab.team_questions.search(text, text_keys(text))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _answer_counts(vocab: Vocabulary, user_text: str) -> UtteranceCounts:
+    return answer_counts(normalize(user_text), vocab)
+
+
+def _in_order(turns: Sequence[Turn], vocab: Vocabulary) -> tuple[list[bool | None], list[UtteranceCounts]]:
+    """Each caller turn's decision statement and team-size candidates, in call order. A turn that says nothing on
+    its own is read as the answer to the agent's question right before it: "who decides?" -> "Me.", "how many
+    people?" -> "Seven movers." (the question is context; only the caller's words are evidence)."""
+    decisions: list[bool | None] = []
+    counts: list[UtteranceCounts] = []
+    asked_decision = asked_count = False
+    for turn in turns:
+        role, text = _role_text(turn)
+        if not text or text.isspace():
+            continue
+        if role == "user":
+            found = analyse(vocab, text)
+            value = found.decision_maker
+            if value is None and asked_decision:
+                value = _short_answer(vocab, text)
+            decisions.append(value)
+            own = found.counts
+            if asked_count and not own.counts and not own.corrections:
+                own = _answer_counts(vocab, text)
+            counts.append(own)
+            asked_decision = asked_count = False
+        elif role == "assistant":
+            asked_decision = _asks_decision(vocab, text)
+            asked_count = _asks_how_many(vocab, text)
+    return decisions, counts
 
 
 def _analysed(user_texts: Sequence[str], vocab: Vocabulary) -> list[Utterance]:
@@ -168,10 +243,22 @@ def _not_a_fit(found: Sequence[Utterance], vocab: Vocabulary) -> str | None:
 
 
 def extract_signals(user_texts: Sequence[str], tool_names: Sequence[str] = (), assistant_texts: Sequence[str] = (),
-                    vocab: Vocabulary | None = None) -> Signals:
-    """Every sales signal of one call, from the caller's turns (plus tool calls / assistant for meeting_booked)."""
+                    vocab: Vocabulary | None = None, turns: Sequence[Turn] | None = None) -> Signals:
+    """Every sales signal of one call, from the caller's turns (plus tool calls / assistant for meeting_booked).
+
+    `turns`, optional: the whole transcript in order, as {"role", "text"} mappings or (role, text) pairs. With it,
+    a caller's short answer to the agent's "who makes the decision?" ("Me.", "The owners do.") counts; without it
+    the result is what it always was. When `user_texts` and `assistant_texts` are empty they are taken from it."""
     vocab = vocab or load_vocabulary()
+    if turns is not None and not user_texts and not assistant_texts:
+        pairs = [_role_text(t) for t in turns]
+        user_texts = [text for role, text in pairs if role == "user"]
+        assistant_texts = [text for role, text in pairs if role == "assistant"]
     signals = _combine(_analysed(user_texts, vocab), vocab)
+    if turns is not None:
+        decisions, counts = _in_order(turns, vocab)
+        signals.decision_maker = _last(decisions)
+        signals.team_size = team_size(counts, bare_counts=signals.not_a_fit not in vocab.bare_count_ignored_when)
     if tool_names:
         signals.meeting_booked = any(name in vocab.meeting_tools for name in tool_names)
     else:

@@ -20,7 +20,7 @@ _SENTENCE_END = re.compile(r"[.!?\n]")
 # The clause a count sits in decides its rank ("the company is 300 people total, but ... 40 reps").
 _CLAUSE_END = re.compile(r"[.;!?\n,]|\bbut\b")
 _DIGIT = re.compile(r"\d")
-_SUM_JOINER = re.compile(r"\s*,?\s*(?:and|plus|\+)\s*")
+_SUM_JOINER = re.compile(r"\s*(?:,\s*(?:(?:and|plus|\+),?\s*)?|(?:and|plus|\+),?\s*)")
 
 
 class Count(NamedTuple):
@@ -58,6 +58,9 @@ def utterance_counts(raw: str, keys: frozenset[str], vocab: Vocabulary) -> Utter
     counts = [Count(TEAM, start, end, 1) for _, start, end in vocab.solo.matches(raw, keys)]
     counts += [Count(TEAM, start, end, 2) for _, start, end in vocab.pair.matches(raw, keys)]
     text = vocab.numbers.digitize(raw)
+    if vocab.family_keys is None or not vocab.family_keys.isdisjoint(keys):
+        for m in vocab.family.finditer(text):  # "me, my wife and our two boys"
+            counts.append(Count(TEAM, m.start(), m.end(), _family_size(m.group(), vocab)))
     if not _DIGIT.search(text):
         return UtteranceCounts(tuple(counts), ())
     text = mask_phone_numbers(text)
@@ -75,7 +78,10 @@ def utterance_counts(raw: str, keys: frozenset[str], vocab: Vocabulary) -> Utter
         if noun and vocab.company_nouns.fullmatch(noun):
             return COMPANY
         clause = _clause_around(text, m.start(), m.end())
-        return (USERS if vocab.user_markers.search(clause) else
+        # "only the account leads would use it, that's six": a count after a user phrase in its sentence.
+        sentence_start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
+        after_user_phrase = vocab.user_markers.search(text, sentence_start, m.start())
+        return (USERS if vocab.user_markers.search(clause) or after_user_phrase else
                 COMPANY if vocab.company_markers.search(clause) else TEAM)
 
     for m in vocab.team_noun.finditer(text):
@@ -93,6 +99,8 @@ def utterance_counts(raw: str, keys: frozenset[str], vocab: Vocabulary) -> Utter
         add(m, COMPANY if m.group("whole") else TEAM)
     for m in vocab.team_plus_me.finditer(text):  # "me and three employees"
         add(m, TEAM, value=_value(m) + 1)
+    for m in vocab.team_and_me.finditer(text):  # "three sales reps and me"
+        add(m, rank_of(m), value=_value(m) + 1)
     if m := vocab.team_bare.search(text):  # an answer that is just a number: "Seven, counting the estimators."
         add(m, BARE)
     counts.sort(key=lambda c: c.start)
@@ -108,6 +116,34 @@ def utterance_counts(raw: str, keys: frozenset[str], vocab: Vocabulary) -> Utter
     corrections = tuple(Correction(m.start(), m.end(), _value(m)) for m in vocab.team_correction.finditer(text)
                         if not excluded(m))
     return UtteranceCounts(tuple(merged), corrections)
+
+
+def answer_counts(raw: str, vocab: Vocabulary) -> UtteranceCounts:
+    """Counts in a caller's answer to "how many...?" (normalized text): every number that is not a time, price,
+    duration or thing, role breakdowns summed ("Seven movers, two in the office." is nine)."""
+    text = mask_phone_numbers(vocab.numbers.digitize(raw))
+    counts: list[Count] = []
+    for m in vocab.answer_count.finditer(text):
+        if vocab.before_exclusion.search(text, 0, m.start()):
+            continue
+        value = _value(m)
+        if counts and _ANSWER_JOINER.fullmatch(text, counts[-1].end, m.start()):
+            counts[-1] = counts[-1]._replace(end=m.end(), value=counts[-1].value + value)
+        else:
+            counts.append(Count(TEAM, m.start(), m.end(), value))
+    return UtteranceCounts(tuple(counts), ())
+
+
+_ANSWER_JOINER = re.compile(r"[a-z' -]{0,30}?(?:,|\band\b|\bplus\b)\s*(?:and |plus )?")
+
+
+def _family_size(listed: str, vocab: Vocabulary) -> int:
+    """Members in "me, my wife and our 2 boys": a number counts that many, a plural without one two, else one."""
+    size = 0
+    for member in vocab.family_member.finditer(listed):
+        noun = member.group("noun") or ""
+        size += int(member.group("n")) if member.group("n") else 2 if noun.endswith("s") and noun != "boss" else 1
+    return size
 
 
 def _is_role(noun: str, vocab: Vocabulary) -> bool:

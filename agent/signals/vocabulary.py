@@ -16,7 +16,7 @@ import yaml
 
 from agent.numbers import NumberParser
 from agent.settings import load_settings
-from agent.signals.prefilter import Phrases
+from agent.signals.prefilter import Phrases, pattern_keys
 
 DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "vocabulary.yaml"
 
@@ -77,10 +77,14 @@ class Vocabulary:
     past_cues: re.Pattern[str]
     past_scope_end: re.Pattern[str]
     post_cues: re.Pattern[str]
+    integration_post_cues: re.Pattern[str]
     urgency_normal: Phrases
     urgency_high: Phrases
     decision_false: Phrases
     decision_true: Phrases
+    decision_questions: Phrases
+    decision_answer_true: re.Pattern[str]
+    decision_answer_false: re.Pattern[str]
     budget: Phrases
     budget_exclusions: Phrases
     numbers: NumberParser
@@ -90,7 +94,13 @@ class Vocabulary:
     team_of: re.Pattern[str]
     team_bare: re.Pattern[str]
     team_plus_me: re.Pattern[str]
+    team_and_me: re.Pattern[str]
+    family: re.Pattern[str]
+    family_member: re.Pattern[str]
+    family_keys: frozenset[str] | None  # prefilter: a family list needs one of these words (None: always run)
     team_correction: re.Pattern[str]
+    team_questions: Phrases
+    answer_count: re.Pattern[str]
     user_nouns: re.Pattern[str]
     company_nouns: re.Pattern[str]
     whole_nouns: re.Pattern[str]
@@ -111,16 +121,24 @@ class Vocabulary:
         return self.numbers.words
 
 
+def _answer(section: Mapping[str, Any], key: str) -> re.Pattern[str]:
+    """A short answer: one of the phrases at the start of the caller's turn, after any lead-in words."""
+    return re.compile(rf"^(?:{section.get('answer_lead_in', '')})(?:{_alt(section.get(key, ['(?!)']))})")
+
+
 def _compile(raw: dict[str, Any]) -> Vocabulary:
     team = raw["team_size"]
     # A count, a range ("eight or nine", "5-10", "between 5 and 10") or "a dozen or so"; the upper end wins.
     count = r"(?:between \d+ and )?(?P<n>\d+)(?: ?(?:or|to|-|–) ?(?P<hi>\d+))?(?: or so)?"
-    ends = (r"(?=\s*(?:[,.!?;]|$|(?:now|total|in total|strong|all told|including|counting|plus|as of|with me"
+    ends = (r"(?=\s*(?:[,.!?;]|$|(?:of (?:us|them)|now"
+            r"|total|in total|strong|all told|including|counting|plus|as of|with me"
             r"|including me|counting me)\b))")
     hedge = r"(?:(?:about|around|roughly|like|maybe|approximately|nearly|almost|over|just|only|probably) )?"
     mid = r"(?:(?!(?:a|an|the|per|of|for|in|on|at|to|and|or|with|from|by)\b)[a-z'-]+ ){0,2}?"
     units = _alt(team["unit_words"])
     team_nouns = _alt(team["team_nouns"])
+    family_nouns = _alt(team.get("family_nouns", ["(?!)"]))
+    family_item = rf"me|myself|(?:my|our) (?:\d+ )?(?:{family_nouns})"
     return Vocabulary(
         integrations=Names(raw["integrations"]),
         competitors=Names(raw["competitors"]),
@@ -134,23 +152,41 @@ def _compile(raw: dict[str, Any]) -> Vocabulary:
         past_cues=_words(raw["negation"]["past_cues"]),
         past_scope_end=re.compile(raw["negation"]["past_scope_end"]),
         post_cues=re.compile(raw["negation"]["post_cues"]),
+        # Integrations are also denied by a past-tense remark after the mention (competitors: "used" still counts).
+        integration_post_cues=re.compile("(?:{})|(?:{})".format(raw["negation"]["post_cues"],
+                                                              raw["negation"].get("post_past_cues", "(?!)"))),
         urgency_normal=_phrases(raw["urgency"]["normal"]),
         urgency_high=_phrases(raw["urgency"]["high"]),
         decision_false=_phrases(raw["decision_maker"]["false"]),
         decision_true=_phrases(raw["decision_maker"]["true"]),
+        decision_questions=_phrases(raw["decision_maker"].get("questions", ["(?!)"])),
+        decision_answer_true=_answer(raw["decision_maker"], "answer_true"),
+        decision_answer_false=_answer(raw["decision_maker"], "answer_false"),
         budget=_phrases(raw["budget"]["phrases"]),
         budget_exclusions=_phrases(raw["budget"]["exclusions"]),
         numbers=NumberParser({word: int(value) for word, value in raw["number_words"].items()}),
-        team_noun=re.compile(rf"(?<![\w.,$]){count}[\s-]+{mid}(?P<noun>{team_nouns})(?!\w)"),
+        team_noun=re.compile(rf"(?<![\w.,$]){count}[\s-]+(?:of )?{mid}(?P<noun>{team_nouns})(?!\w)"),
+        # "three sales reps and me", "fourteen guys in the field, me in the office": the caller adds one.
+        team_and_me=re.compile(rf"(?<![\w.,$]){count}[\s-]+(?:of )?{mid}(?:{team_nouns})"
+                               rf"(?: (?:in|at|on) (?:the )?[a-z]+)?(?:,|,? and|,? plus) "
+                               rf"(?:me|myself|(?:our|my|an?|one) (?!(?:staff|people|folks|crew|team|guys)\b)(?:[a-z]+ )?"
+                               rf"(?:{team_nouns})(?<!s))(?! too)(?!\w)"),
+        # "me, my wife and our two boys": a family team, each member counted (a number says how many).
+        family=re.compile(rf"(?<!\w)(?:{family_item})(?:(?:,|,? and|,? plus) (?:{family_item}))+(?!\w)"),
+        family_keys=pattern_keys(rf"(?:{family_nouns})"),
+        family_member=re.compile(rf"(?<!\w)(?:me|myself|i|(?:my|our) (?:(?P<n>\d+) )?(?P<noun>{family_nouns}))(?!\w)"),
         team_users=re.compile(rf"(?<![\w.,$]){count} (?:of (?:them|us|those|these),? )?(?:{_alt(team['user_markers'])})(?!\w)"),
         team_state=re.compile(rf"\b(?:we're|we are|there's|there are|there is|it's|it is|we have|we've got|we got),? "
                               rf"{hedge}{count}{ends}"),
         team_of=re.compile(rf"\b(?:team|staff|crew|(?P<whole>company|firm|organi[sz]ation)|office|group|shop|practice|agency|studio) of,? "
                            rf"{hedge}{count}(?!\d)(?! (?:{units})(?!\w))"),
-        team_bare=re.compile(rf"^(?:(?:about|around|roughly|like|maybe|approximately|probably|oh|so|well|just|only),? )*"
+        team_bare=re.compile(rf"^[,\s]*(?:(?:about|around|roughly|like|maybe|approximately|probably|oh|so|well|just|only),? )*"
                              rf"{count}{ends}"),
         # "me and three employees" is a team of four.
         team_plus_me=re.compile(rf"\bme,? (?:and|plus) (?:my )?(?P<n>\d+)(?P<hi>)(?: other)? (?:{team_nouns}|others)(?!\w)"),
+        team_questions=_phrases(team.get("questions", ["(?!)"])),
+        answer_count=re.compile(rf"(?<![\w.,$]){count}(?!\d)(?! ?(?:{units})(?!\w))"
+                                rf"(?! ?(?:{_alt(team['people_exclusions'])})(?!\w))"),
         team_correction=re.compile(rf"\b(?:{_alt(team['correction_markers'])})[,.!]? (?:no[,.!]? )?"
                                    rf"(?:(?:it's|we're|make that|more like|closer to|actually) )?{count}{ends}"),
         user_nouns=_words(team["user_nouns"]),

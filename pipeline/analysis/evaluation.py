@@ -64,7 +64,7 @@ def evaluate(path: str | Path) -> EvalReport:
         user = [t["text"] for t in turns if t["role"] == "user"]
         assistant = [t["text"] for t in turns if t["role"] == "assistant"]
         tools = record.get("tool_names", ())
-        signals = extract_signals(user, tools, assistant)
+        signals = extract_signals(user, tools, assistant, turns=turns)
         got = {**signals.to_dict(), "lead_tier": score_lead(signals, {}, tools).tier}
         labels = record["labels"]
         for name in LIST_FIELDS:
