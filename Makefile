@@ -46,8 +46,10 @@ emulators:
 	bash scripts/emulators.sh start
 
 # One table of every benchmark figure and in-run ratio (bench/report.py; each bench/*.py also runs alone). Starts
-# the Pub/Sub emulator the ingest figures need and stops it after.
+# the Pub/Sub emulator the ingest figures need and stops it after; bench/bigquery_path.py starts its own BigQuery
+# emulator.
 bench: manifest
+	bash scripts/emulators.sh install
 	eval "$$(VA_EMULATORS=pubsub bash scripts/emulators.sh start)"; \
 	  $(BIN)/python bench/report.py; status=$$?; \
 	  VA_EMULATORS=pubsub bash scripts/emulators.sh stop; exit $$status

@@ -9,7 +9,8 @@
 Both are partitioned like everything else and run with `BackfillPolicy.single_run()`: a backfill passes its whole
 window as `min_date`/`max_date` vars to one `dbt build`, because concurrent dbt runs per partition clobber each
 other's temporary tables. The hot threshold and the warehouse's location reach dbt as vars from the run's
-resources, so dbt writes where the Python assets write.
+resources, so dbt writes where the Python assets write. On BigQuery each model's materialization carries the bytes
+its query jobs billed and processed (`bytes_billed`, `bytes_processed`), as the Python assets' do.
 """
 
 import json
@@ -17,7 +18,7 @@ from datetime import timedelta
 from typing import Any, Iterator, Mapping
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
 from pipeline.dbt_project import dbt_project
 from pipeline.partitions import daily_partitions
@@ -25,6 +26,8 @@ from pipeline.resources import LeadRulesResource, WarehouseResource
 
 _GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "marts"}
 PAYLOAD_SELECTION = "tag:payload"
+# The line dbt/macros/bytes_billed.sql logs after each model on BigQuery, followed by a JSON object.
+BYTES_LOG_PREFIX = "va_bytes_billed "
 
 
 class VoiceAnalyticsTranslator(DagsterDbtTranslator):
@@ -51,8 +54,31 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     # Both selections of one run share a target folder, so the second finds the first's partial-parse state
     # (same vars, same profile) and skips a full parse of the project.
     target_path = dbt_project.project_dir / dbt_project.target_path / f"run-{context.run.run_id[:8]}"
-    yield from dbt.cli(["build", "--target", warehouse.backend, "--vars", json.dumps(dbt_vars)],
-                       context=context, target_path=target_path).stream()
+    invocation = dbt.cli(["build", "--target", warehouse.backend, "--vars", json.dumps(dbt_vars)],
+                         context=context, target_path=target_path)
+    yield from stream_with_bytes_billed(invocation)
+
+
+def stream_with_bytes_billed(invocation: DbtCliInvocation) -> Iterator:
+    """What `invocation.stream()` yields, each model's Output carrying the bytes its own log line reported.
+
+    The line comes from a post-hook, before dbt reports the model's result, so events still stream one by one.
+    It is read here rather than from run_results.json because dbt keeps only the `main` statement's response
+    there (for an incremental run, the MERGE without the temporary table it read from) and writes the file
+    only when the whole build ends."""
+    billed: dict[str, dict[str, Any]] = {}
+    for raw in invocation.stream_raw_events():
+        unique_id = raw.raw_event["data"].get("node_info", {}).get("unique_id")
+        message = raw.raw_event["info"].get("msg", "")
+        if raw.raw_event["info"]["name"] == "JinjaLogInfo" and unique_id and message.startswith(BYTES_LOG_PREFIX):
+            billed[unique_id] = json.loads(message[len(BYTES_LOG_PREFIX):])
+            continue
+        for event in raw.to_default_asset_events(
+                manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=invocation.context, target_path=invocation.target_path, project=invocation.project):
+            if isinstance(event, (dg.Output, dg.AssetMaterialization)) and unique_id in billed:
+                event = event.with_metadata({**event.metadata, **billed.pop(unique_id)})
+            yield event
 
 
 _COMMON = {"manifest": dbt_project.manifest_path, "project": dbt_project,

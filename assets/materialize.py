@@ -36,13 +36,16 @@ def partition_days(context: dg.AssetExecutionContext) -> list[date]:
 def materialize_days(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, build_day: Callable[[Warehouse, date], int]
 ) -> dg.MaterializeResult:
-    """Build each selected day with `build_day` (which replaces that day atomically and returns its row count)."""
+    """Build each selected day with `build_day` (which replaces that day atomically and returns its row count);
+    on BigQuery the metadata carries the bytes the asset's query jobs billed."""
     backend = warehouse.get()
-    backend.ensure_tables(ALL_TABLES)
     counts = {}
-    for day in partition_days(context):
-        counts[day.isoformat()] = build_day(backend, day)
-        context.log.info(f"{context.asset_key.to_user_string()} {day}: {counts[day.isoformat()]} rows")
+    with backend.metering() as billed:
+        backend.ensure_tables(ALL_TABLES)
+        for day in partition_days(context):
+            counts[day.isoformat()] = build_day(backend, day)
+            context.log.info(f"{context.asset_key.to_user_string()} {day}: {counts[day.isoformat()]} rows")
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": sum(counts.values()), "rows_per_day": counts, "warehouse": backend.dialect.name}
+        metadata={"dagster/row_count": sum(counts.values()), "rows_per_day": counts, "warehouse": backend.dialect.name,
+                  **billed.metadata()}
     )

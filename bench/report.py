@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import agent_overhead  # noqa: E402
+import bigquery_path  # noqa: E402
 import bq_bytes  # noqa: E402
 import duckdb  # noqa: E402
 import ingest  # noqa: E402
@@ -72,14 +73,27 @@ def cost_rows(p: dict, llm: dict) -> list[Row]:
     """BigQuery on-demand bytes per asset for the biggest day, its cost per 100k sessions, and the LLM's per call."""
     biggest = max(p["sizes"])
     billed = p["sizes"][biggest]["bigquery_bytes"]
-    rows: list[Row] = [(f"BigQuery bytes billed, {asset}, {biggest:,}-session day", f"{nbytes / 1e9:.3f} GB", "", None)
-                       for asset, nbytes in billed.items()]
+    rows: list[Row] = [(f"BigQuery bytes billed (estimated), {asset}, {biggest:,}-session day", f"{nbytes / 1e9:.3f} GB",
+                        "", None) for asset, nbytes in billed.items()]
     per_100k = bq_bytes.usd(sum(billed.values())) * 100_000 / biggest
     per_call = llm["mean"]["blended"]
-    rows += [("BigQuery on-demand cost per 100k sessions (all of the above)", f"${per_100k:.4f}", "", None),
+    rows += [("BigQuery on-demand cost per 100k sessions (estimated, all of the above)", f"${per_100k:.4f}", "", None),
              (f"LLM analysis per call, blended ({llm['count']:,} synthetic calls)", f"${per_call:.5f}", "<= $0.002",
               per_call <= 0.002),
              ("BigQuery cost per session ÷ LLM cost per call", f"{per_100k / 100_000 / per_call:.1e}", "", None)]
+    return rows
+
+
+def emulator_rows(b: dict) -> list[Row]:
+    """analytics_job on the BigQuery emulator beside DuckDB: a check that the production path scales like the
+    embedded one (the ratio should not grow with size), not a speed of BigQuery."""
+    rows: list[Row] = [(f"analytics_job, {size:,} sessions: emulator ÷ DuckDB (DuckDB {r['duckdb_seconds']:.0f} s, "
+                        f"emulator {r['bigquery_seconds']:.0f} s)", f"{r['ratio']:.2f}× wall, {r['cpu_ratio']:.2f}× CPU",
+                        "", None) for size, r in b["sizes"].items()]
+    first, last = b["sizes"][min(b["sizes"])], b["sizes"][max(b["sizes"])]
+    growth = last["cpu_ratio"] / first["cpu_ratio"]
+    rows.append((f"emulator ÷ DuckDB CPU ratio at {max(b['sizes']):,} ÷ at {min(b['sizes']):,}", f"{growth:.2f}",
+                 "<= 1.2 (no bad scaling)", growth <= 1.2))
     return rows
 
 
@@ -132,6 +146,8 @@ def main() -> int:
     print("bench: partition (generator, rules_backfill_job, scan floor, seed pattern)...", file=sys.stderr, flush=True)
     figures = partition.measure(sizes, seed_at, show=False)
     rows = partition_rows(figures) + cost_rows(figures, llm_cost.measure(200 if args.quick else 1000))
+    print("bench: analytics_job on the BigQuery emulator and on DuckDB...", file=sys.stderr, flush=True)
+    rows += emulator_rows(bigquery_path.measure([500, 2000] if args.quick else [1000, 10_000], show=False))
     print("bench: agent overhead...", file=sys.stderr, flush=True)
     rows += agent_rows(agent_overhead.measure(200 if args.quick else 1000, 2 if args.quick else 5))
     print("bench: ingest...", file=sys.stderr, flush=True)

@@ -25,6 +25,9 @@ gc pubsub topics describe "$DEAD_LETTER" >/dev/null 2>&1 || gc pubsub topics cre
 gc pubsub subscriptions describe "${DEAD_LETTER}-keep" >/dev/null 2>&1 \
   || gc pubsub subscriptions create "${DEAD_LETTER}-keep" --topic "$DEAD_LETTER" --message-retention-duration=7d
 
+# A pull subscription, not a BigQuery subscription: the ingest job validates, dedupes and logs each batch in one
+# transaction before it acknowledges; docs/bigquery.md ("Landing exactly-once") says what a BigQuery subscription
+# would leave undone downstream.
 echo "Pub/Sub: pull subscription $SUBSCRIPTION (ack deadline 120 s, dead letter after 10 attempts)"
 gc pubsub subscriptions describe "$SUBSCRIPTION" >/dev/null 2>&1 || gc pubsub subscriptions create "$SUBSCRIPTION" \
   --topic "$TOPIC" --ack-deadline=120 --message-retention-duration=7d \

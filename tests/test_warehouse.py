@@ -81,3 +81,13 @@ def test_parameters_carry_sql_as_data(warehouse):
     hostile = "'); DROP TABLE raw_sessions;--"
     assert warehouse.scalar(f"SELECT {warehouse.dialect.param('v')} AS v", {"v": hostile}) == hostile
     assert warehouse.scalar(f"SELECT COUNT(*) FROM {warehouse.dialect.table('raw_sessions')}") == 0
+
+
+def test_metering_reports_bytes_only_where_the_engine_bills(warehouse):
+    """DuckDB bills nothing: no metadata. The emulator answers every job with 0 bytes processed and no billed
+    figure, which stays None (real BigQuery's figures: tests/test_bigquery_production.py)."""
+    with warehouse.metering() as meter:
+        warehouse.replace_partition(LEAD_SCORES, DAY, to_arrow(LEAD_SCORES, score_rows(3)))
+        assert warehouse.count_partition(LEAD_SCORES, DAY) == 3
+    expected = {} if warehouse.dialect.name == "duckdb" else {"bytes_billed": None, "bytes_processed": 0}
+    assert meter.metadata() == expected

@@ -1,9 +1,12 @@
 {#- Cross-engine helpers: the only place where the DuckDB and BigQuery SQL of the models differ. -#}
 
-{% macro va_incremental() %}
+{% macro va_incremental(cluster_by=none) %}
   {#- The incremental config of every partitioned mart, replacing exactly the days of the window:
       BigQuery: insert_overwrite of the session_date partitions (static, the window's days, when the window is
-      short enough to list; dynamic otherwise);
+      short enough to list; dynamic otherwise), clustered by `cluster_by` where readers look rows up by it
+      (session_id: the joins of int_session_facts, forget's deletes); no require_partition_filter, because
+      forget, dim_leads and the data tests read across every day (docs/bigquery.md says which reader blocks
+      which table);
       DuckDB (dbt-duckdb has no insert_overwrite): a pre-hook deletes the window in the model's transaction and
       the window's rows are appended, so a day that lost rows (a rescored call no longer hot) keeps no stale ones
       and no per-key delete runs over a million turns. -#}
@@ -17,6 +20,9 @@
         'partition_by': {'field': 'session_date', 'data_type': 'date'},
         'on_schema_change': 'append_new_columns',
     } %}
+    {% if cluster_by %}
+      {% do config.update({'cluster_by': cluster_by}) %}
+    {% endif %}
     {% if 0 < days <= 400 %}
       {% set partitions = [] %}
       {% for offset in range(days) %}

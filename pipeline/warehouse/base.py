@@ -8,8 +8,10 @@ transaction, so re-running a partition gives the same rows and a failed write le
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -34,8 +36,47 @@ def to_arrow(table: Table, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
                                 schema=arrow_schema(table))
 
 
+@dataclass
+class BytesBilled:
+    """What the query jobs of one `Warehouse.metering()` block billed and processed, summed; None while nothing
+    was reported (DuckDB bills nothing; the BigQuery emulator reports 0 processed and no billed bytes)."""
+
+    billed: int | None = None
+    processed: int | None = None
+
+    def add(self, billed: int | None, processed: int | None) -> None:
+        if billed is not None:
+            self.billed = (self.billed or 0) + billed
+        if processed is not None:
+            self.processed = (self.processed or 0) + processed
+
+    def metadata(self) -> dict[str, int | None]:
+        """The asset's materialization metadata: the same keys the dbt assets carry, none where nothing bills."""
+        if self.billed is None and self.processed is None:
+            return {}
+        return {"bytes_billed": self.billed, "bytes_processed": self.processed}
+
+
 class Warehouse(ABC):
     dialect: Dialect
+
+    _meters: tuple[BytesBilled, ...] = ()  # the open `metering()` blocks (an immutable default: no __init__ needed)
+
+    @contextmanager
+    def metering(self) -> Iterator[BytesBilled]:
+        """Sum the bytes billed by every query job run inside the block: an asset wraps its work in it and
+        reports `meter.metadata()`, so cost shows per asset where BigQuery bills it."""
+        meter = BytesBilled()
+        self._meters = (*self._meters, meter)
+        try:
+            yield meter
+        finally:
+            self._meters = tuple(m for m in self._meters if m is not meter)
+
+    def _bill(self, billed: int | None, processed: int | None) -> None:
+        """A backend reports each finished query job's bytes here."""
+        for meter in self._meters:
+            meter.add(billed, processed)
 
     @abstractmethod
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:

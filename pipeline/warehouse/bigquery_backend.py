@@ -4,6 +4,10 @@ Set-based work runs as SQL inside BigQuery; rows computed in Python are loaded i
 in with the partition's DELETE inside one multi-statement transaction. Partition decorators (`table$20261124`)
 would be cheaper but no local emulator supports them, and the transaction gives the same all-or-nothing effect.
 With `endpoint` set (tests, `make emulators`) the client talks to a local emulator with anonymous credentials.
+
+Results come back through the Storage Read API in production (Arrow streams over gRPC: much faster than the REST
+pages for large results; google-cloud-bigquery still reads small, fully cached results over REST). The emulator
+has no Storage Read API, so there the REST path stays: one decision, `read_client`, made in the constructor.
 """
 
 from __future__ import annotations
@@ -12,18 +16,22 @@ import io
 import re
 import uuid
 from datetime import date, datetime
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from google.api_core.client_options import ClientOptions
-from google.auth.credentials import AnonymousCredentials
+from google.api_core.exceptions import NotFound
+from google.auth.credentials import AnonymousCredentials, Credentials
 from google.cloud import bigquery
 
 from pipeline.settings import DEFAULT_BIGQUERY_MAX_BYTES_BILLED
 from pipeline.warehouse.base import Warehouse
 from pipeline.warehouse.dialect import BigQueryDialect
 from pipeline.warehouse.tables import Table
+
+if TYPE_CHECKING:
+    from google.cloud.bigquery_storage import BigQueryReadClient
 
 _ARROW_TO_BIGQUERY = {"string": "STRING", "int64": "INT64", "double": "FLOAT64", "bool": "BOOL", "date32[day]": "DATE",
                       "timestamp[us]": "TIMESTAMP"}
@@ -47,28 +55,54 @@ def _schema_field(field: pa.Field) -> bigquery.SchemaField:
 
 
 def make_client(project: str, endpoint: str = "", location: str = "US",
-                max_bytes_billed: int = DEFAULT_BIGQUERY_MAX_BYTES_BILLED) -> bigquery.Client:
+                max_bytes_billed: int = DEFAULT_BIGQUERY_MAX_BYTES_BILLED,
+                credentials: Credentials | None = None) -> bigquery.Client:
     """A client whose every query job carries `maximum_bytes_billed`: BigQuery fails a job that would bill more,
-    before it runs, instead of billing it."""
+    before it runs, instead of billing it. `credentials` None means Application Default Credentials."""
     guard = bigquery.QueryJobConfig(maximum_bytes_billed=max_bytes_billed)
     if endpoint:
         return bigquery.Client(project=project, location=location, credentials=AnonymousCredentials(),
                                client_options=ClientOptions(api_endpoint=endpoint), default_query_job_config=guard)
-    return bigquery.Client(project=project, location=location, default_query_job_config=guard)
+    return bigquery.Client(project=project, location=location, credentials=credentials,
+                           default_query_job_config=guard)
+
+
+def make_read_client(endpoint: str, credentials: Credentials | None = None) -> BigQueryReadClient | None:
+    """The Storage Read API client in production, None on an emulator (it has none: reads stay on REST). Built
+    once per warehouse: it opens its gRPC channel lazily, so building it costs no request."""
+    if endpoint:
+        return None
+    from google.cloud import bigquery_storage  # grpc: imported only where it is used
+
+    return bigquery_storage.BigQueryReadClient(credentials=credentials)
 
 
 class BigQueryWarehouse(Warehouse):
     def __init__(self, project: str, dataset: str, endpoint: str = "", location: str = "US",
-                 max_bytes_billed: int = DEFAULT_BIGQUERY_MAX_BYTES_BILLED) -> None:
+                 max_bytes_billed: int = DEFAULT_BIGQUERY_MAX_BYTES_BILLED,
+                 credentials: Credentials | None = None) -> None:
         self.dialect = BigQueryDialect(project, dataset)
         self.dataset_id = f"{project}.{dataset}"
-        self.client = make_client(project, endpoint, location, max_bytes_billed)
+        self.client = make_client(project, endpoint, location, max_bytes_billed, credentials)
+        self.read_client = make_read_client(endpoint, credentials)
         self._token = uuid.uuid4().hex[:12]
 
+    def _run(self, sql: str, params: Mapping[str, Any] | None = None) -> bigquery.table.RowIterator:
+        """Every query job goes through here, so each one's bytes reach the open `metering()` blocks."""
+        job = self.client.query(sql, job_config=self._job_config(params))
+        rows = job.result()
+        self._bill(job.total_bytes_billed, job.total_bytes_processed)
+        return rows
+
     def ensure_tables(self, tables: Sequence[Table]) -> None:
-        self.client.create_dataset(self.dataset_id, exists_ok=True)
+        # Look before creating: BigQuery checks `bigquery.datasets.create` before it notices the dataset exists, and
+        # the pipeline's least-privilege roles (Data Editor on the dataset, docs/deploy.md) do not grant it.
+        try:
+            self.client.get_dataset(self.dataset_id)
+        except NotFound:
+            self.client.create_dataset(self.dataset_id, exists_ok=True)
         for table in tables:  # DDL may not run inside a BigQuery transaction
-            self.client.query(self.dialect.create_table(table)).result()
+            self._run(self.dialect.create_table(table))
 
     def relations(self, views: bool = False) -> set[str]:
         kinds = {"TABLE", "VIEW"} if views else {"TABLE"}
@@ -79,8 +113,7 @@ class BigQueryWarehouse(Warehouse):
         return bigquery.QueryJobConfig(query_parameters=[_parameter(k, v) for k, v in (params or {}).items()])
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
-        job = self.client.query(sql, job_config=self._job_config(params))
-        return job.result().to_arrow(create_bqstorage_client=False)
+        return self._run(sql, params).to_arrow(bqstorage_client=self.read_client, create_bqstorage_client=False)
 
     def staged_table(self, name: str) -> str:
         return f"`{self._staged_id(name)}`"
@@ -98,8 +131,7 @@ class BigQueryWarehouse(Warehouse):
             # One statement is atomic by itself; several run as a transaction script.
             sql = statements[0] if len(statements) == 1 else (
                 "BEGIN TRANSACTION;\n" + ";\n".join(statements) + ";\nCOMMIT TRANSACTION;")
-            used = {k: v for k, v in (params or {}).items() if re.search(rf"@{k}\b", sql)}
-            self.client.query(sql, job_config=self._job_config(used)).result()
+            self._run(sql, {k: v for k, v in (params or {}).items() if re.search(rf"@{k}\b", sql)})
         finally:
             for name in staged:
                 self.client.delete_table(self._staged_id(name), not_found_ok=True)

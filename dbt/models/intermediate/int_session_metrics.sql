@@ -3,7 +3,7 @@
 -- calls and errors, usage per kind and the voice cost. Costs apply the per-unit prices the `unit_prices` asset
 -- derives from the price table (pipeline/analysis/cost.py), summed in whole nano-dollars (integers, exact in any order)
 -- and rounded half up to micro-dollars, as pipeline.analysis.cost.usage_cost does.
-{{ config(**va_incremental()) }}
+{{ config(**va_incremental(cluster_by=['session_id'])) }}
 
 {%- set outlier = var('latency_outlier_s') %}
 

@@ -1,6 +1,6 @@
 -- One row per hot call (score at or above var hot_threshold, 80 by default), with what sales needs to act:
 -- company, contact, score, tier, top reasons and next step. No transcript.
-{{ config(**va_incremental()) }}
+{{ config(**va_incremental(cluster_by=['session_id'])) }}
 
 select
     session_id,

@@ -1,5 +1,5 @@
 -- One row per tool call of every call, in call order, with its error flag.
-{{ config(**va_incremental()) }}
+{{ config(**va_incremental(cluster_by=['session_id'])) }}
 
 {%- set call = va_json_records('r.payload', '$.tool_calls', 'call', {'name': 'string', 'is_error': 'bool'}) %}
 

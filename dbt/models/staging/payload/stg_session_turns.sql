@@ -1,6 +1,6 @@
 -- One row per turn of every call, unnested from the landed payload inside the warehouse, so no transcript
 -- travels through Python. The signal rules and the LLM analysis read the caller's words from here.
-{{ config(**va_incremental()) }}
+{{ config(**va_incremental(cluster_by=['session_id'])) }}
 
 {%- set turn = va_json_records('r.payload', '$.transcript', 'item', {
     'id': 'string', 'role': 'string', 'text': 'string', 'created_at': 'timestamp', 'interrupted': 'bool',

@@ -1,6 +1,6 @@
 -- One row per usage item of every call (the session's STT, LLM and TTS consumption per provider/model),
 -- missing quantities as 0 and cached input tokens capped at the input tokens.
-{{ config(**va_incremental()) }}
+{{ config(**va_incremental(cluster_by=['session_id'])) }}
 
 {%- set u = va_json_records('r.payload', '$.usage', 'u', {
     'kind': 'string', 'provider': 'string', 'model': 'string', 'input_tokens': 'float',
