@@ -4,7 +4,8 @@ Run config `mode` picks what may be sent (see `pipeline/llm/analyze.py`): `auto`
 complete past day (the off-peak run: heuristic-hot sessions sync, the rest to the Batch API at half price) and
 `hot_only` for today's partition (intraday runs score only the hot fast path). `sync` sends everything now,
 `cache` sends nothing. The server comes with the `llm` resource; without a key or base URL there no client exists
-and the heuristic stands.
+and the heuristic stands. What is asked is the analysis plan (`VA_ANALYSIS_PLAN`, else pipeline/llm/plan.yaml): its
+fields land in `extracted_json` with the `plan_version`.
 """
 
 
@@ -17,7 +18,8 @@ from assets.materialize import partition_days
 from pipeline import clock
 from pipeline.llm.analyze import build_day
 from pipeline.llm.client import LLMClient
-from pipeline.llm.prompt import PROMPT_VERSION
+from pipeline.llm.plan import current_plan
+from pipeline.llm.prompt import prompt_version
 from pipeline.llm.tables import LLM_SCORES
 from pipeline.partitions import daily_partitions
 from pipeline.resources import LeadRulesResource, LLMResource, WarehouseResource
@@ -51,7 +53,8 @@ def llm_client(llm: LLMResource, lead_rules: LeadRulesResource,
 @dg.asset(
     name="llm_scores", group_name="analysis", deps=["stg_session_turns", "lead_scores"],
     description="LLM lead score (rubric over evidence-checked BANT answers), sentiment, summary, pain points, "
-                "objections, competitors, product questions and next step; heuristic fallback flagged by `scorer`.",
+                "objections, competitors, product questions, next step and the analysis plan's fields with their "
+                "evidence (`extracted_json`); heuristic fallback flagged by `scorer`.",
     partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(), kinds={"python", "openai"},
     pool="llm",  # limit 1 (instance setting): an overlapping run waits, then finds the answers cached, not paid twice
     metadata={"dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, k) for n, k in LLM_SCORES.columns]),
@@ -60,6 +63,7 @@ def llm_client(llm: LLMResource, lead_rules: LeadRulesResource,
 def llm_scores(context: dg.AssetExecutionContext, config: LLMScoresConfig, warehouse: WarehouseResource,
                llm: LLMResource, lead_rules: LeadRulesResource) -> dg.MaterializeResult:
     backend, client = warehouse.get(), llm_client(llm, lead_rules, config)
+    plan = client.plan if client else current_plan()
     totals, per_day = {"rows": 0, "sync_calls": 0, "queued": 0}, {}
     batches, scorers = [], {}
     for day in partition_days(context):
@@ -76,7 +80,8 @@ def llm_scores(context: dg.AssetExecutionContext, config: LLMScoresConfig, wareh
     return dg.MaterializeResult(metadata={
         "dagster/row_count": totals["rows"], "rows_per_day": per_day, "sync_calls": totals["sync_calls"],
         "queued_for_batch": totals["queued"], "batches": batches, "scorers": scorers,
-        "prompt_version": PROMPT_VERSION, "llm_enabled": client is not None,
+        "prompt_version": client.prompt_version if client else prompt_version(plan), "plan_version": plan.version,
+        "plan_fields": list(plan.field_names), "llm_enabled": client is not None,
     })
 
 

@@ -23,9 +23,10 @@ from openai_server import analysis_for  # noqa: E402
 from pipeline.analysis.cost import item_cost, load_prices  # noqa: E402
 from pipeline.generator import generate_sessions  # noqa: E402
 from pipeline.llm.config import load_llm_config  # noqa: E402
-from pipeline.llm.prompt import SYSTEM_PROMPT, build_messages, transcript_text  # noqa: E402
+from pipeline.llm.plan import current_plan  # noqa: E402
+from pipeline.llm.prompt import build_messages, system_prompt, transcript_text  # noqa: E402
 from pipeline.llm.rubric import in_band, score_analysis  # noqa: E402
-from pipeline.llm.schema import RESPONSE_FORMAT, Analysis  # noqa: E402
+from pipeline.llm.schema import Analysis, response_format  # noqa: E402
 from pipeline.privacy.pii import redact  # noqa: E402
 from pipeline.analysis.scoring import score_lead  # noqa: E402
 
@@ -41,8 +42,9 @@ def tokens(text: str) -> int:
 def measure(count: int = 1000) -> dict:
     """Mean cost per call of each way of sending, the blended one, and the shares that decide the blend."""
     cfg, prices = load_llm_config(), load_prices()
-    schema_tokens = tokens(json.dumps(RESPONSE_FORMAT))
-    prefix = tokens(SYSTEM_PROMPT) + schema_tokens
+    plan = current_plan()
+    schema_tokens = tokens(json.dumps(response_format(plan)))
+    prefix = tokens(system_prompt(plan)) + schema_tokens
     vocab = load_vocabulary()
 
     def call_cost(model: str, input_tokens: int, batch: bool) -> float:

@@ -84,6 +84,8 @@ class PipelineSettings:
     amplitude_endpoint: str = field(
         default_factory=lambda: env("VA_AMPLITUDE_ENDPOINT", "https://api2.amplitude.com/2/httpapi"))
     price_table_path: Path = field(default_factory=lambda: _env_path("VA_PRICE_TABLE", PROJECT_ROOT / "pipeline" / "analysis" / "prices.yaml"))
+    # What the LLM extracts from each call (pipeline/llm/plan.yaml when unset).
+    analysis_plan: str = field(default_factory=lambda: env("VA_ANALYSIS_PLAN"))
 
 
 SECRET_VARIABLES = ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SALESFORCE_PASSWORD", "SALESFORCE_SECURITY_TOKEN",

@@ -2,7 +2,9 @@
 
 Endpoints: POST /v1/chat/completions, POST /v1/files (multipart), GET /v1/files/{id}[/content],
 POST /v1/batches, GET /v1/batches/{id}. Answers are deterministic and schema-valid, derived from the caller's
-lines in the prompt with fixed phrase rules; usage reports prompt/cached/completion tokens (chars/4; the system
+lines in the prompt with fixed phrase rules; the analysis plan's `fields` are answered from the request's own
+`response_format` schema (whatever fields, types and allowed values it names: `fields_for`), never from field
+names known here; usage reports prompt/cached/completion tokens (chars/4; the system
 message counts as cached from its second sighting per model, a simplification of the provider's prefix cache).
 
 On demand: `faults` (a queue consumed by chat requests: "429", "500", "timeout", "invalid_json", "refusal",
@@ -43,7 +45,58 @@ def caller_lines(body: dict) -> list[str]:
     return [line[len("CALLER: "):] for line in user.splitlines() if line.startswith("CALLER: ")]
 
 
-def analysis_for(lines: list[str]) -> dict:
+WORD = re.compile(r"[a-z]{4,}")
+
+
+def _mentions(text: str, value: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(value.replace('_', ' '))}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def _value_schema(node: dict) -> tuple[str, list | None]:
+    """(kind, allowed values) of a field's `value` schema: kind is the JSON type, "enum" or "list"."""
+    if "anyOf" in node:
+        inner = next(n for n in node["anyOf"] if n.get("type") != "null")
+        return ("enum", inner["enum"]) if "enum" in inner else (inner["type"], None)
+    if node.get("type") == "array":
+        return "list", node["items"].get("enum")
+    kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
+    kind = next(k for k in kinds if k != "null")
+    return ("enum", node["enum"]) if "enum" in node else (kind, None)
+
+
+def fields_for(schema: dict, lines: list[str]) -> dict:
+    """An answer for every field the request's `fields` schema names, from the caller's lines: enum and list
+    values the caller says; for other types, the first line mentioning a word of the field's name (true, its
+    first number, or the line itself); null / [] with empty evidence otherwise."""
+    answers = {}
+    for name, node in schema["properties"].items():
+        kind, allowed = _value_schema(node["properties"]["value"])
+        value, evidence = ([] if kind == "list" else None), ""
+        if allowed is not None:
+            hits = [(v, l) for v in allowed for l in lines if _mentions(l, v)]
+            if hits:
+                value = sorted({v for v, _ in hits}) if kind == "list" else hits[0][0]
+                evidence = hits[0][1]
+        else:
+            words = WORD.findall(name.replace("_", " "))
+            line = next((l for l in lines if any(_mentions(l, w) for w in words)), None)
+            number = re.search(r"\d+(?:\.\d+)?", line or "")
+            if line and kind == "boolean":
+                value, evidence = True, line
+            elif line and kind in ("integer", "number") and number:
+                value, evidence = int(float(number.group())) if kind == "integer" else float(number.group()), line
+            elif line and kind == "string":
+                value, evidence = line, line
+        answers[name] = {"value": value, "evidence": evidence}
+    return answers
+
+
+def response_schema(body: dict) -> dict | None:
+    return ((body.get("response_format") or {}).get("json_schema") or {}).get("schema")
+
+
+def analysis_for(lines: list[str], schema: dict | None = None) -> dict:
+    """The answer to a request whose caller said `lines`; with its response schema, `fields` included."""
     text = " ".join(lines).lower()
     injected = next((line for line in lines if INJECTION.search(line)), None)
     bant = {}
@@ -66,7 +119,9 @@ def analysis_for(lines: list[str]) -> dict:
             "summary": f"A caller spoke {len(lines)} times about Paperleaf. Sales should follow up.",
             "pain_points": ["current tool is expensive"] if "expensive" in text else [],
             "objections": [], "competitors_mentioned": competitors,
-            "product_questions": [l for l in lines if l.endswith("?")], "next_step": "Send pricing and book a demo."}
+            "product_questions": [l for l in lines if l.endswith("?")], "next_step": "Send pricing and book a demo.",
+            **({"fields": fields_for(schema["properties"]["fields"], lines)}
+               if schema and "fields" in schema.get("properties", {}) else {})}
 
 
 class FakeOpenAI:
@@ -139,7 +194,7 @@ class FakeOpenAI:
             system = next(m["content"] for m in body["messages"] if m["role"] == "system")
             cached = len(system) // 4 if (body["model"], system) in self._seen_systems else 0
             self._seen_systems.add((body["model"], system))
-        content = json.dumps(analysis_for(caller_lines(body)))
+        content = json.dumps(analysis_for(caller_lines(body), response_schema(body)))
         message = {"role": "assistant", "content": content, "refusal": None}
         finish = "stop"
         if fault == "invalid_json":

@@ -63,7 +63,7 @@ def test_batch_path_from_build_to_ingest_with_a_failed_line(duckdb_warehouse, ll
         "SELECT session_id, lead_tier FROM lead_scores").to_pylist()}
     hot = {s for s, t in tiers.items() if t == "hot"}
     hashes = {s.session_id: s.hash for s in load_sessions(duckdb_warehouse, DAY)}
-    client = LLMClient(load_llm_config(band=0))
+    client = LLMClient(load_llm_config(band=0), base_url=llm_env.url)
     report = build_day(duckdb_warehouse, DAY, "batch", client)
 
     # Hot sessions took the fast path; everything else went into one batch file of the small model, each distinct
@@ -111,7 +111,7 @@ def test_batch_path_from_build_to_ingest_with_a_failed_line(duckdb_warehouse, ll
 
 def test_batch_answers_cost_half_price(duckdb_warehouse, llm_env):
     prepare_day(duckdb_warehouse, 12)
-    client = LLMClient(load_llm_config(band=0))
+    client = LLMClient(load_llm_config(band=0), base_url=llm_env.url)
     build_day(duckdb_warehouse, DAY, "batch", client)
     tick(duckdb_warehouse, llm_env), tick(duckdb_warehouse, llm_env)
     prices = load_prices()
@@ -136,9 +136,10 @@ def test_in_band_batch_answers_go_to_the_large_model_in_a_follow_up_batch(duckdb
     cfg = load_llm_config()  # the collect run uses the config file too
     hot = {r["session_id"] for r in duckdb_warehouse.query(
         "SELECT session_id FROM lead_scores WHERE lead_tier = 'hot'").to_pylist()}
-    build_day(duckdb_warehouse, DAY, "hot_only", LLMClient(cfg))  # intraday: the hot fast path only, no batch
+    # intraday: the hot fast path only, no batch
+    build_day(duckdb_warehouse, DAY, "hot_only", LLMClient(cfg, base_url=llm_env.url))
     assert llm_env.counts["batches.create"] == 0
-    build_day(duckdb_warehouse, DAY, "batch", LLMClient(cfg))
+    build_day(duckdb_warehouse, DAY, "batch", LLMClient(cfg, base_url=llm_env.url))
     assert llm_env.counts["batches.create"] == 1
     tick(duckdb_warehouse, llm_env), tick(duckdb_warehouse, llm_env)  # small answers in; the run submits the follow-up
     small = small_scores(duckdb_warehouse, cfg.small_model)
@@ -158,7 +159,7 @@ def test_a_retried_collect_run_rebuilds_the_days_an_earlier_attempt_ingested(duc
     """Ingesting marks a batch done; the days to rebuild come from the batch ids the sensor passed, so an attempt
     that died after ingesting still leaves its retry the days to rebuild, without reading the files again."""
     prepare_day(duckdb_warehouse, 12)
-    client = LLMClient(load_llm_config(band=0))
+    client = LLMClient(load_llm_config(band=0), base_url=llm_env.url)
     report = build_day(duckdb_warehouse, DAY, "batch", client)
     llm_env.polls_to_complete = 1
     assert finished_batches(duckdb_warehouse, client) == report.batches

@@ -18,15 +18,15 @@ TRANSCRIPT = transcript_text([("assistant", "Hi, how can I help?"),
                               ("user", "We're looking at using this for proposals, it's urgent.")])
 
 
-def client(**overrides) -> tuple[LLMClient, list[float]]:
+def client(server, **overrides) -> tuple[LLMClient, list[float]]:
     delays: list[float] = []
     cfg = load_llm_config(concurrency=1, timeout_s=0.5, **overrides)
-    return LLMClient(cfg, sleep=delays.append, rng=random.Random(1)), delays
+    return LLMClient(cfg, base_url=server.url, sleep=delays.append, rng=random.Random(1)), delays
 
 
 def test_429_500_and_a_timeout_are_retried_with_growing_jittered_backoff(llm_env):
     llm_env.faults.extend(["429", "500", "timeout"])
-    c, delays = client(retry_base_s=1.0, retry_cap_s=30.0)
+    c, delays = client(llm_env, retry_base_s=1.0, retry_cap_s=30.0)
     outcome = c.analyze(c.config.small_model, TRANSCRIPT)
     assert outcome.error is None and outcome.analysis.bant.need.status == "met"
     assert llm_env.chat_requests == 4 and len(delays) == 3
@@ -36,7 +36,7 @@ def test_429_500_and_a_timeout_are_retried_with_growing_jittered_backoff(llm_env
 
 def test_retries_give_up_after_max_retries_with_a_reason(llm_env):
     llm_env.faults.extend(["500"] * 3)
-    c, delays = client(max_retries=2)
+    c, delays = client(llm_env, max_retries=2)
     outcome = c.analyze(c.config.small_model, TRANSCRIPT)
     assert outcome.analysis is None and outcome.error == "gave up after 3 attempts: InternalServerError"
     assert llm_env.chat_requests == 3 and len(delays) == 2
@@ -46,7 +46,7 @@ def test_retries_give_up_after_max_retries_with_a_reason(llm_env):
                                            ("length", "truncated: finish_reason=length")])
 def test_bad_outputs_are_failures_not_exceptions(llm_env, fault, reason):
     llm_env.faults.append(fault)
-    c, delays = client()
+    c, delays = client(llm_env)
     outcome = c.analyze(c.config.small_model, TRANSCRIPT)
     assert outcome.analysis is None and outcome.error.startswith(reason) and delays == []
 
@@ -54,7 +54,7 @@ def test_bad_outputs_are_failures_not_exceptions(llm_env, fault, reason):
 def test_failed_sessions_keep_the_heuristic_and_are_retried_on_the_next_run(duckdb_warehouse, llm_env):
     prepare_day(duckdb_warehouse, 12)
     llm_env.faults.extend(["invalid_json", "refusal", "length"])
-    c, _ = client(band=0)
+    c, _ = client(llm_env, band=0)
     report = build_day(duckdb_warehouse, DAY, "sync", c)
     assert report.rows == 12  # the partition completes
     failed = duckdb_warehouse.query("SELECT * FROM llm_failures ORDER BY reason").to_pylist()
@@ -79,7 +79,7 @@ def test_failed_sessions_keep_the_heuristic_and_are_retried_on_the_next_run(duck
 
 def test_a_session_that_keeps_failing_stops_being_sent_after_max_attempts(duckdb_warehouse, llm_env):
     prepare_day(duckdb_warehouse, 1)
-    c, _ = client(band=0, max_attempts=2)
+    c, _ = client(llm_env, band=0, max_attempts=2)
     for _ in range(3):
         llm_env.faults.append("refusal")
         build_day(duckdb_warehouse, DAY, "sync", c)

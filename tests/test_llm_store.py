@@ -52,3 +52,29 @@ def test_state_tables_round_trip(warehouse):
     got = warehouse.query(f"SELECT session_id, lead_score, reasons, pain_points FROM {table} ORDER BY session_id")
     assert got.to_pylist() == [{"session_id": s, "lead_score": 55, "reasons": ["need met"],
                                 "pain_points": ["slow quotes"]} for s in ("s0", "s1")]
+
+
+def test_an_llm_scores_table_from_before_plans_gains_their_columns(tmp_path):
+    """A deployment's existing `llm_scores` (no plan columns) gets `plan_version` and `extracted_json` on the next
+    run, old rows null, new rows with the fields' JSON."""
+    import dataclasses
+    import json
+
+    from pipeline.llm.tables import LLM_SCORES
+    from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(tmp_path / "old.duckdb")
+    old = dataclasses.replace(LLM_SCORES, columns=tuple(c for c in LLM_SCORES.columns
+                                                         if c[0] not in ("plan_version", "extracted_json")))
+    warehouse.run_transaction([warehouse.dialect.create_table(old)])
+    store.ensure_llm_tables(warehouse)
+    store.ensure_llm_tables(warehouse)  # idempotent
+    extracted = json.dumps({"team_size": {"value": 12, "evidence": "about twelve of us, 12 people"}})
+    row = {"session_id": "s0", "session_date": DAY, "lead_score": 55, "lead_tier": "warm", "reasons": [],
+           "scorer": "llm", "plan_version": "0123456789abcdef", "extracted_json": extracted}
+    assert store.write_scores(warehouse, DAY, [row, {**row, "session_id": "s1", "scorer": "heuristic",
+                                                     "plan_version": None, "extracted_json": None}]) == 2
+    got = warehouse.query("SELECT session_id, plan_version, extracted_json FROM llm_scores ORDER BY 1").to_pylist()
+    assert got == [{"session_id": "s0", "plan_version": "0123456789abcdef", "extracted_json": extracted},
+                   {"session_id": "s1", "plan_version": None, "extracted_json": None}]
+    assert json.loads(got[0]["extracted_json"])["team_size"]["value"] == 12

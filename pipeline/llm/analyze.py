@@ -6,7 +6,8 @@ from `llm_cache`, so rebuilding a day whose transcripts and prompt are unchanged
 
 Which calls happen depends on `mode` (`plan`): the heuristic-hot sessions are the fast path (sync, so the alert
 needs no day's wait); the rest wait for the off-peak Batch API run; the large model is only asked about sessions
-whose small-model score is within `band` of the hot threshold.
+whose small-model score is within `band` of the hot threshold. The client's analysis plan fixes the prompt version,
+so a new plan re-asks exactly the transcripts that have no answer under it yet.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from pipeline.llm import store
 from pipeline.llm.batch import submit_batches
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import LLMConfig
-from pipeline.llm.prompt import PROMPT_VERSION
 from pipeline.llm.rows import heuristic_row, llm_row
 from pipeline.llm.rubric import in_band, score_analysis
 from pipeline.llm.schema import Analysis
@@ -56,8 +56,9 @@ def _run_sync(warehouse: Warehouse, client: LLMClient, jobs: list[tuple[Session,
             chunk = jobs[start:start + SAVE_EVERY]
             outcomes = list(pool.map(lambda job: client.analyze(job[1], job[0].transcript), chunk))
             store.save_results(warehouse, [{
-                "transcript_hash": s.hash, "prompt_version": PROMPT_VERSION, "model": model, "session_id": s.session_id,
-                "session_date": day, "is_batch": False, "outcome": o, "cost_usd": o.cost_usd(cfg.provider, model, False),
+                "transcript_hash": s.hash, "prompt_version": client.prompt_version, "model": model,
+                "session_id": s.session_id, "session_date": day, "is_batch": False, "outcome": o,
+                "cost_usd": o.cost_usd(cfg.provider, model, False),
             } for (s, model), o in zip(chunk, outcomes)])
 
 
@@ -85,7 +86,7 @@ def _fill(warehouse, client, sessions, day, mode, large: bool, report, cache, fa
         report.queued += len(batch)
         pending |= {(s.hash, model) for s, model in batch}
     hashes = [s.hash for s in sessions]
-    return store.cached(warehouse, hashes, PROMPT_VERSION) if sync else cache
+    return store.cached(warehouse, hashes, client.prompt_version) if sync else cache
 
 
 def _score(cache_row: dict, session: Session, threshold: int):
@@ -110,27 +111,28 @@ def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | No
     cache, failed, pending = {}, {}, set()
     if client is not None and sendable:
         hashes = [s.hash for s in sendable]
-        cache = store.cached(warehouse, hashes, PROMPT_VERSION)
-        failed = store.failures(warehouse, hashes, PROMPT_VERSION)
-        pending = store.queued(warehouse, hashes, PROMPT_VERSION)
+        version = client.prompt_version
+        cache = store.cached(warehouse, hashes, version)
+        failed = store.failures(warehouse, hashes, version)
+        pending = store.queued(warehouse, hashes, version)
         for large in (False, True) if cfg_differs(client) else (False,):
             cache = _fill(warehouse, client, sendable, day, mode, large, report, cache, failed, pending)
-        failed = store.failures(warehouse, hashes, PROMPT_VERSION)
+        failed = store.failures(warehouse, hashes, version)
     for s in sessions:
         if client is None or not s.hash:
-            rows.append(heuristic_row(s, day, "disabled" if client is None else "not_sent", client is not None))
+            rows.append(heuristic_row(s, day, "disabled" if client is None else "not_sent", client))
             continue
         cfg = client.config
         small = cache.get((s.hash, cfg.small_model))
         if small is None:
             key = (s.hash, cfg.small_model)
             status = "queued" if key in pending else "failed" if key in failed else "not_sent"
-            rows.append(heuristic_row(s, day, status, True))
+            rows.append(heuristic_row(s, day, status, client))
             continue
         large = cache.get((s.hash, cfg.large_model))
         routed = large is not None and cfg_differs(client) and _near_threshold(small, s, cfg)
         rows.append(llm_row(s, day, [small, large] if routed else [small],
-                             cfg.large_model if routed else cfg.small_model, cfg.hot_threshold))
+                             cfg.large_model if routed else cfg.small_model, cfg.hot_threshold, client))
     for row in rows:
         report.scorers[row["scorer"]] += 1
     report.rows = store.write_scores(warehouse, day, rows)

@@ -4,7 +4,9 @@ Each line is the same chat.completions body as a sync call, with `custom_id` = `
 so custom_ids are unique in a file. Files are cut at `batch_max_lines` (API limit 50,000) or `batch_max_bytes`
 (200 MB). Every submitted batch and its lines are recorded before anything else happens, so a later run can
 ingest it once the sensor sees it finished; lines missing from both output and error files (an expired batch)
-become failures, retried by the next run like any other failure.
+become failures, retried by the next run like any other failure. Lines are asked and answers checked with the
+client's analysis plan; an answer that arrives after the plan changed is checked against the new plan (and, if it
+does not fit, recorded as a failure under its own, old prompt version, which nothing reads any more).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Iterator
 
 from pipeline.llm import store
 from pipeline.llm.client import LLMClient, Outcome, interpret
-from pipeline.llm.prompt import PROMPT_VERSION, request_body
+from pipeline.llm.plan import Plan
+from pipeline.llm.prompt import request_body
 from pipeline.llm.sessions import Session
 
 TERMINAL = ("completed", "failed", "expired", "cancelled")
@@ -28,11 +31,11 @@ def batch_line(session_id: str, body: dict) -> bytes:
 
 
 def build_files(jobs: list[tuple[Session, str]], max_completion_tokens: int, max_lines: int,
-                max_bytes: int) -> Iterator[tuple[bytes, list[tuple[Session, str]]]]:
-    """JSONL payloads within the limits, with the jobs each one carries."""
+                max_bytes: int, plan: Plan | None = None) -> Iterator[tuple[bytes, list[tuple[Session, str]]]]:
+    """JSONL payloads within the limits, with the jobs each one carries (asked with `plan`, default current)."""
     buffer, chunk = io.BytesIO(), []
     for session, model in jobs:
-        line = batch_line(session.session_id, request_body(model, session.transcript, max_completion_tokens))
+        line = batch_line(session.session_id, request_body(model, session.transcript, max_completion_tokens, plan))
         if chunk and (len(chunk) >= max_lines or buffer.tell() + len(line) > max_bytes):
             yield buffer.getvalue(), chunk
             buffer, chunk = io.BytesIO(), []
@@ -43,32 +46,33 @@ def build_files(jobs: list[tuple[Session, str]], max_completion_tokens: int, max
 
 
 def submit_batches(warehouse, client: LLMClient, jobs: list[tuple[Session, str]], day: date) -> list[str]:
-    cfg, ids = client.config, []
+    cfg, ids, version = client.config, [], client.prompt_version
     by_model: dict[str, list] = {}
     for session, model in jobs:
         by_model.setdefault(model, []).append((session, model))
     for model, model_jobs in sorted(by_model.items()):
         for payload, chunk in build_files(model_jobs, cfg.max_completion_tokens, cfg.batch_max_lines,
-                                          cfg.batch_max_bytes):
+                                          cfg.batch_max_bytes, client.plan):
             uploaded = client.openai.files.create(file=("llm_batch.jsonl", payload), purpose="batch")
             batch = client.openai.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
                                                  completion_window="24h",
-                                                 metadata={"prompt_version": PROMPT_VERSION, "model": model})
+                                                 metadata={"prompt_version": version, "model": model,
+                                                           "plan_version": client.plan.version})
             store.record_batch(warehouse, {
-                "batch_id": batch.id, "model": model, "prompt_version": PROMPT_VERSION, "input_file_id": uploaded.id,
+                "batch_id": batch.id, "model": model, "prompt_version": version, "input_file_id": uploaded.id,
                 "request_count": len(chunk), "status": batch.status, "output_file_id": None, "error_file_id": None,
                 "submitted_at": store.now(), "ingested_at": None,
             }, [{"session_id": s.session_id, "session_date": day, "transcript_hash": s.hash, "model": model,
-                 "prompt_version": PROMPT_VERSION} for s, _ in chunk])
+                 "prompt_version": version} for s, _ in chunk])
             ids.append(batch.id)
     return ids
 
 
-def parse_line(line: dict) -> Outcome:
+def parse_line(line: dict, plan: Plan | None = None) -> Outcome:
     response = line.get("response") or {}
     if response.get("status_code") == 200 and response.get("body"):
         try:
-            return interpret(response["body"])
+            return interpret(response["body"], plan)
         except ValueError as exc:
             return Outcome(error=f"bad batch response: {type(exc).__name__}")
     error = line.get("error") or (response.get("body") or {}).get("error") or {}
@@ -98,7 +102,7 @@ def _ingest(warehouse, client: LLMClient, recorded: dict, items: list[dict]) -> 
     outcomes = {}
     for line in [*_lines(client, remote.output_file_id), *_lines(client, remote.error_file_id)]:
         if line.get("custom_id") in by_session:
-            outcomes[line["custom_id"]] = parse_line(line)
+            outcomes[line["custom_id"]] = parse_line(line, client.plan)
     model = recorded["model"]
     results = []
     for session_id, item in by_session.items():

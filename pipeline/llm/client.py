@@ -6,7 +6,9 @@ applies: 429, 5xx, timeouts and connection errors are retried with exponential b
 Retry-After); other HTTP errors are not. Whatever cannot be turned into a valid `Analysis` (refusal, `finish_reason ==
 "length"`, content filter, invalid JSON, schema mismatch, retries exhausted) becomes an `Outcome` with an error
 reason, recorded in `llm_failures` and retried on the next run; it never raises into the asset.
-`interpret` is shared with the Batch API path, whose output lines carry the same chat.completion bodies.
+`interpret` is shared with the Batch API path, whose output lines carry the same chat.completion bodies. A client
+asks with one analysis plan (`plan.py`: the current one unless given) and checks answers against it; its
+`prompt_version` is the cache key's prompt part.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from pydantic import ValidationError
 
 from pipeline.analysis.cost import item_cost, load_prices
 from pipeline.llm.config import LLMConfig
-from pipeline.llm.prompt import request_body
-from pipeline.llm.schema import Analysis
+from pipeline.llm.plan import Plan, current_plan
+from pipeline.llm.prompt import prompt_version, request_body
+from pipeline.llm.schema import Analysis, parse_answer
 from pipeline.retry import RetryPolicy
 
 RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError)  # incl. APITimeoutError
@@ -43,8 +46,8 @@ class Outcome:
         return round(item_cost(item, load_prices(), batch) or 0.0, 8)
 
 
-def interpret(completion: Any) -> Outcome:
-    """A chat.completion (SDK object or the dict in a batch output line) as an Outcome."""
+def interpret(completion: Any, plan: Plan | None = None) -> Outcome:
+    """A chat.completion (SDK object or the dict in a batch output line) as an Outcome, checked against `plan`."""
     if isinstance(completion, dict):
         completion = openai.types.chat.ChatCompletion.model_validate(completion)
     usage = completion.usage
@@ -65,9 +68,11 @@ def interpret(completion: Any) -> Outcome:
         outcome.error = "content filter"
     else:
         try:
-            outcome.analysis = Analysis.model_validate_json(outcome.response_json)
+            outcome.analysis = parse_answer(outcome.response_json, plan)
         except ValidationError as exc:
-            outcome.error = f"invalid output: {str(exc.errors()[0].get('msg'))[:200]}"
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            outcome.error = f"invalid output: {str(first.get('msg'))[:200]}" + (f" at {where[:100]}" if where else "")
     return outcome
 
 
@@ -84,17 +89,20 @@ def make_openai(api_key: str, base_url: str, timeout_s: float) -> openai.OpenAI:
 
 class LLMClient:
     def __init__(self, config: LLMConfig, api_key: str = "", base_url: str = "",
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
+                 plan: Plan | None = None) -> None:
         self.config = config
+        self.plan = plan or current_plan()
+        self.prompt_version = prompt_version(self.plan)
         self.openai = make_openai(api_key, base_url, config.timeout_s)
         self.retry = RetryPolicy(attempts=config.max_retries + 1, base_s=config.retry_base_s,
                                  cap_s=config.retry_cap_s, jitter=True)
         self.sleep, self.rng = sleep, rng or random.Random()
 
     def analyze(self, model: str, transcript: str) -> Outcome:
-        body = request_body(model, transcript, self.config.max_completion_tokens)
+        body = request_body(model, transcript, self.config.max_completion_tokens, self.plan)
         try:
-            return self.retry.call(lambda: interpret(self.openai.chat.completions.create(**body)),
+            return self.retry.call(lambda: interpret(self.openai.chat.completions.create(**body), self.plan),
                                    retry_on=RETRYABLE, sleep=self.sleep, rng=self.rng)
         except RETRYABLE as exc:
             return Outcome(error=f"gave up after {self.retry.attempts} attempts: {type(exc).__name__}")

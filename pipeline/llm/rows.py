@@ -4,42 +4,55 @@ Both carry every column. An LLM row carries tokens and cost only for the answers
 summing `llm_cost_usd` gives the spend once: sessions sharing a transcript, or re-using an answer another day, cost
 nothing more. The fallback keeps the heuristic score and tier, says so in `scorer`, says why in
 `llm_status` (queued, failed, not_sent, disabled) and takes its sentiment from the VADER lexicon.
+An LLM row carries the plan's fields as `extracted_json`, `{name: {"value": ..., "evidence": ...}}` in plan order,
+with the `plan_version` they were asked under; the fallback has both null.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import TYPE_CHECKING
 
-from pipeline.llm.prompt import PROMPT_VERSION
 from pipeline.llm.rubric import CRITERIA, score_analysis
 from pipeline.llm.schema import Analysis
 from pipeline.llm.sentiment import lexicon_sentiment
 from pipeline.llm.sessions import Session
 
+if TYPE_CHECKING:
+    from pipeline.llm.client import LLMClient
 
-def heuristic_row(s: Session, day: date, status: str, enabled: bool) -> dict:
+
+def heuristic_row(s: Session, day: date, status: str, client: "LLMClient | None") -> dict:
     value, label = lexicon_sentiment(s.caller_lines)
     return {"session_id": s.session_id, "session_date": day, "lead_score": s.heuristic["lead_score"],
             "lead_tier": s.heuristic["lead_tier"], "reasons": s.heuristic["reasons"], "scorer": "heuristic",
-            "llm_status": status, "prompt_version": PROMPT_VERSION if enabled else None,
+            "llm_status": status, "prompt_version": client.prompt_version if client else None,
             "transcript_hash": s.hash or None, "sentiment": value, "sentiment_label": label,
             "sentiment_source": "vader", "pain_points": [], "objections": [], "competitors": [],
             "product_questions": [], "input_tokens": 0, "cached_tokens": 0, "output_tokens": 0, "llm_cost_usd": 0.0,
-            "is_batch": False}
+            "is_batch": False, "plan_version": None, "extracted_json": None}
 
 
-def llm_row(s: Session, day: date, used: list[dict], model: str, threshold: int) -> dict:
+def extracted_json(answer: Analysis, field_names: tuple[str, ...]) -> str:
+    """The answer's plan fields as one JSON object, in plan order: {name: {"value": ..., "evidence": ...}}."""
+    return json.dumps({name: {"value": answer.fields[name]["value"], "evidence": answer.fields[name]["evidence"]}
+                       for name in field_names if name in answer.fields}, ensure_ascii=False, separators=(",", ":"))
+
+
+def llm_row(s: Session, day: date, used: list[dict], model: str, threshold: int, client: "LLMClient") -> dict:
     answer = Analysis.model_validate_json(used[-1]["response_json"])
     paid = [u for u in used if u.get("session_id") == s.session_id]  # usage and cost count where they were paid
     rubric = score_analysis(answer, s.caller_lines, threshold)
     row = {"session_id": s.session_id, "session_date": day, "lead_score": rubric.score, "lead_tier": rubric.tier,
            "reasons": rubric.reasons, "scorer": "llm", "llm_status": "scored", "model": model,
-           "prompt_version": PROMPT_VERSION, "transcript_hash": s.hash, "sentiment": answer.sentiment.value,
+           "prompt_version": client.prompt_version, "transcript_hash": s.hash, "sentiment": answer.sentiment.value,
            "sentiment_label": answer.sentiment.label, "sentiment_source": "llm", "summary": answer.summary,
            "pain_points": answer.pain_points, "objections": answer.objections,
            "competitors": answer.competitors_mentioned, "product_questions": answer.product_questions,
            "next_step": answer.next_step, "is_batch": bool(used[-1]["is_batch"]),
-           "llm_cost_usd": round(sum(u["llm_cost_usd"] for u in paid), 8)}
+           "llm_cost_usd": round(sum(u["llm_cost_usd"] for u in paid), 8), "plan_version": client.plan.version,
+           "extracted_json": extracted_json(answer, client.plan.field_names)}
     for k in ("input_tokens", "cached_tokens", "output_tokens"):
         row[k] = sum(u[k] for u in paid)
     for name in CRITERIA:

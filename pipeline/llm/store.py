@@ -20,7 +20,7 @@ OPEN_BATCH = ("validating", "in_progress", "finalizing", "cancelling", "submitte
 
 
 # Columns added after a table's first release: existing tables get them on the next run (NULL in old rows).
-ADDED_COLUMNS = {LLM_CACHE: ("session_id", "session_date")}
+ADDED_COLUMNS = {LLM_CACHE: ("session_id", "session_date"), LLM_SCORES: ("plan_version", "extracted_json")}
 
 
 def ensure_llm_tables(warehouse: Warehouse) -> None:

@@ -28,6 +28,9 @@ LLM_SCORES = Table(
         ("product_questions", "string[]"), ("next_step", "string"),
         ("input_tokens", "int"), ("cached_tokens", "int"), ("output_tokens", "int"), ("llm_cost_usd", "float"),
         ("is_batch", "bool"),
+        # The analysis plan's fields (pipeline/llm/plan.py) as one JSON object, {name: {"value", "evidence"}}, and
+        # the plan version they were asked under; null on heuristic rows. JSON, not columns: plans differ by team.
+        ("plan_version", "string"), ("extracted_json", "string"),
     ),
     cluster_by=("session_id",),
 )
