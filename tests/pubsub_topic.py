@@ -1,5 +1,5 @@
-"""A fresh Pub/Sub topic per test on the shared emulator, publishing, and ingesting until a bound: shared by the
-ingestion and hostile-input tests."""
+"""A fresh Pub/Sub topic per test on the shared emulator, publishing, pulling and ingesting until a bound: shared by
+the ingestion, export, light-install and hostile-input tests."""
 
 from __future__ import annotations
 
@@ -44,3 +44,27 @@ def ingest_until(settings, warehouse, expected_sessions: int, expected_rejects: 
            or warehouse.scalar(f"SELECT COUNT(*) FROM {rejected}") < expected_rejects):
         assert time.monotonic() < deadline, "messages were not redelivered within the bound"
         ingest(settings, warehouse, batch_size=250, time_budget_s=10)
+
+
+def pull(settings, expected: int) -> list:
+    """Pull and ack until `expected` messages arrived (bounded attempts), then everything else already there,
+    so a duplicate shows up as an extra message instead of hiding behind the count."""
+    import grpc
+    from google.cloud import pubsub_v1
+    from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
+
+    channel = grpc.insecure_channel(settings.pubsub_emulator_host, options=[("grpc.max_receive_message_length", -1)])
+    received = []
+    with pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=channel)) as subscriber:
+        for _ in range(20):
+            waiting = len(received) < expected
+            request = {"subscription": settings.pubsub_subscription_path, "max_messages": 100,
+                       "return_immediately": not waiting}
+            response = subscriber.pull(request=request, timeout=10)
+            if not waiting and not response.received_messages:
+                break
+            if response.received_messages:
+                subscriber.acknowledge(subscription=settings.pubsub_subscription_path,
+                                       ack_ids=[m.ack_id for m in response.received_messages])
+            received.extend(m.message for m in response.received_messages)
+    return received

@@ -22,11 +22,12 @@ import pytest
 
 from agent.contract import parse_payload
 from agent.message import decode_body, encode_message
-from agent.pubsub_clients import ensure_topic_and_subscription, subscriber_client
+from agent.pubsub_clients import ensure_topic_and_subscription
 from agent.settings import Settings
 from agent import spool
 from pipeline.generator import generate_sessions
 from pubsub_emulator import find_emulator
+from pubsub_topic import pull
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_NAME = "session_payload.v1.schema.json"
@@ -129,26 +130,6 @@ def _env_for(settings: Settings) -> dict[str, str]:
                       VA_SPOOL_DIR=str(settings.spool_dir), VA_DATA_DIR=str(settings.data_dir))
 
 
-def _pull_all(settings: Settings, expected: int) -> list:
-    """Pull and ack until `expected` messages arrived, then whatever else is there (a duplicate would show)."""
-    received = []
-    subscriber = subscriber_client(settings)
-    try:
-        for _ in range(20):
-            waiting = len(received) < expected
-            response = subscriber.pull(request={"subscription": settings.pubsub_subscription_path, "max_messages": 100,
-                                                "return_immediately": not waiting}, timeout=10)
-            if not waiting and not response.received_messages:
-                break
-            if response.received_messages:
-                subscriber.acknowledge(subscription=settings.pubsub_subscription_path,
-                                       ack_ids=[m.ack_id for m in response.received_messages])
-            received.extend(m.message for m in response.received_messages)
-    finally:
-        subscriber.close()
-    return received
-
-
 def _check_against_published_schema(message, venv: Path) -> dict:
     body = json.loads(decode_body(message.data, message.attributes.get("content_encoding")))
     jsonschema.validate(body, json.loads(_installed_schema(venv).read_text()))
@@ -167,7 +148,7 @@ def test_a_call_recorded_in_the_light_venv_reaches_pubsub(recorder_venv: Path, p
     [session_id] = result.stdout.split()
     assert spool.spooled_files(settings.spool_dir) == []  # published, not spooled
 
-    [message] = _pull_all(settings, expected=1)
+    [message] = pull(settings, expected=1)
     body = _check_against_published_schema(message, recorder_venv)
     assert body["session_id"] == session_id
     assert body["agent_name"] == "trialist" and body["transcript"]
@@ -184,5 +165,5 @@ def test_a_spooled_session_replays_from_the_light_venv(recorder_venv: Path, pubs
     assert "found 1, published 1, failed 0" in result.stdout
     assert spool.spooled_files(settings.spool_dir) == []
 
-    [message] = _pull_all(settings, expected=1)
+    [message] = pull(settings, expected=1)
     assert _check_against_published_schema(message, recorder_venv)["session_id"] == payload.session_id

@@ -21,6 +21,7 @@ from agent.export import export_session
 from agent.message import MAX_MESSAGE_BYTES, decode_body, encode_message
 from agent.settings import Settings
 from pubsub_emulator import closed_port, find_emulator, pubsub_emulator
+from pubsub_topic import pull
 from test_recorder import sales_call
 
 pytestmark = pytest.mark.skipif(find_emulator() is None, reason="Google's Pub/Sub emulator is not installed")
@@ -40,30 +41,6 @@ def settings(emulator_host: str, tmp_path: Path) -> Settings:
                         pubsub_subscription=f"ingest-{suffix}", spool_dir=tmp_path / "spool", data_dir=tmp_path)
     ensure_emulator_topic(settings)
     return settings
-
-
-def pull(settings: Settings, expected: int) -> list:
-    """Pull and ack until `expected` messages arrived (bounded attempts), then everything else already there,
-    so a duplicate shows up as an extra message instead of hiding behind the count."""
-    import grpc
-    from google.cloud import pubsub_v1
-    from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
-
-    channel = grpc.insecure_channel(settings.pubsub_emulator_host, options=[("grpc.max_receive_message_length", -1)])
-    received = []
-    with pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=channel)) as subscriber:
-        for _ in range(20):
-            waiting = len(received) < expected
-            request = {"subscription": settings.pubsub_subscription_path, "max_messages": 100,
-                       "return_immediately": not waiting}
-            response = subscriber.pull(request=request, timeout=10)
-            if not waiting and not response.received_messages:
-                break
-            if response.received_messages:
-                subscriber.acknowledge(subscription=settings.pubsub_subscription_path,
-                                       ack_ids=[m.ack_id for m in response.received_messages])
-            received.extend(m.message for m in response.received_messages)
-    return received
 
 
 def scripted_payload(tmp_path: Path) -> SessionPayload:
