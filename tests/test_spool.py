@@ -18,7 +18,8 @@ from agent.demo import ensure_emulator_topic, make_conversation, run_conversatio
 from agent.message import decode_body, encode_message
 from agent.settings import Settings
 from pubsub_emulator import closed_port, find_emulator, pubsub_emulator
-from test_export import big_payload, pull
+from pubsub_topic import pull
+from test_export import big_payload
 
 needs_emulator = pytest.mark.skipif(find_emulator() is None, reason="Google's Pub/Sub emulator is not installed")
 
