@@ -272,7 +272,7 @@ def test_a_team_can_bring_its_own_vocabulary(tmp_path: Path):
     assert extract_signals(said).integrations == []
 
 
-# --- Behaviours added against the held-out calls (tests/data/holdout_calls.jsonl) -------------------------------
+# --- Behaviours added against the regression calls (tests/data/regression_calls.jsonl) ----------------------------
 
 
 @pytest.mark.parametrize("text, size", [
