@@ -21,18 +21,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource as resource_usage
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(1, str(REPO / "tests"))  # the emulator fixture's launcher (bigquery_emulator.py)
-DAY = date(2026, 11, 20)
+
+from partition import DAY, cpu_seconds  # noqa: E402  (bench/ is the script's directory, first on sys.path)
+
 ENGINES = ("duckdb", "bigquery")
 
 
@@ -79,12 +80,6 @@ def run_job(warehouse) -> dict[str, dict]:
         reported[event.asset_key.to_user_string()] = {
             key: (metadata[key].value if key in metadata else "absent") for key in ("bytes_billed", "bytes_processed")}
     return reported
-
-
-def cpu_seconds() -> float:
-    """CPU seconds of this process and of its finished children (dbt runs as a subprocess)."""
-    children = resource_usage.getrusage(resource_usage.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def emulator_cpu_seconds(endpoint: str) -> float:

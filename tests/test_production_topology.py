@@ -29,6 +29,7 @@ from agent.settings import load_settings
 from conftest import DAY
 from dagster_topology import LOCATION, Topology, wait_for
 from postgres_server import postgres_server
+from pubsub_topic import publish
 
 GENERATED = 40
 MORE = 20
@@ -69,15 +70,13 @@ def topology(tmp_path: Path, production_env: dict[str, str], monkeypatch: pytest
             services.stop()
 
 
-def publish(payloads: list[dict]) -> set[str]:
+def publish_calls(payloads: list[dict]) -> set[str]:
+    """Publish each payload as the recorder does (JSON, `session_id` attribute); returns their session ids."""
     from agent.pubsub_clients import publisher_client
-    from agent.settings import load_settings
 
     settings = load_settings()
-    publisher = publisher_client(settings)
-    for future in [publisher.publish(settings.pubsub_topic_path, json.dumps(p).encode(), session_id=p["session_id"])
-                   for p in payloads]:
-        future.result(timeout=60)
+    publish(publisher_client(settings), settings,
+            [(json.dumps(p).encode(), {"session_id": p["session_id"]}) for p in payloads])
     return {p["session_id"] for p in payloads}
 
 
@@ -133,7 +132,7 @@ def test_calls_reach_bigquery_marts_through_daemon_runs_and_survive_crashes_and_
     instance = dg.DagsterInstance.get()
     agent_ids = set(run_agent_demo(2, seed=3, settings=load_settings()))
     generated = list(generate_sessions(GENERATED, days=1, seed=11, end=DAY))
-    published = agent_ids | publish(generated)
+    published = agent_ids | publish_calls(generated)
 
     # 1. The ingest sensor asks, the daemon launches: ingest_job lands the calls, intraday_job scores each day.
     wh = warehouse()
@@ -168,7 +167,7 @@ def test_calls_reach_bigquery_marts_through_daemon_runs_and_survive_crashes_and_
 
     # 3. More calls while the daemon and Postgres restart: every call lands once, no run key is launched twice.
     more = list(generate_sessions(MORE, days=1, seed=12, end=date.fromordinal(DAY.toordinal() - 1)))
-    published |= publish(more)
+    published |= publish_calls(more)
     postgres.restart()
     services.stop("daemon")
     services.start("daemon")
