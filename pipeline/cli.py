@@ -71,10 +71,53 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from pipeline.analysis.evaluation import evaluate
+def _eval_llm_client() -> Any:
+    """The LLM client as the deployment's `llm` resource builds it from the environment (`OPENAI_API_KEY`,
+    `OPENAI_BASE_URL`), or None when neither is set."""
+    from pipeline.resources import LLMResource
+    from pipeline.settings import env
 
-    print(evaluate(args.file).format())
+    return LLMResource(api_key=env("OPENAI_API_KEY"), base_url=load_pipeline_settings().openai_base_url).client()
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline.analysis.evaluation import (UnlabelledError, evaluate, read_calls, require_labels, rules_values,
+                                              score)
+
+    try:
+        if args.scorer == "rules":
+            print(evaluate(args.file).format())
+            return 0
+        records = read_calls(args.file)
+        if args.scorer == "llm":
+            require_labels(records, args.file, "llm")
+    except UnlabelledError as exc:
+        print(f"voice-analytics eval: {exc}", file=sys.stderr)
+        return 2
+    client = _eval_llm_client()
+    if client is None:
+        print(f"voice-analytics eval: --scorer {args.scorer} needs a model: set OPENAI_API_KEY (OpenAI) or "
+              "OPENAI_BASE_URL (an OpenAI-compatible server)", file=sys.stderr)
+        return 2
+    from pipeline.analysis.llm_evaluation import agreement, ask_all, score_llm
+
+    model = args.model or client.config.small_model
+    print(f"llm: asking {model} about {len(records)} calls (plan {client.plan.name} {client.plan.version})",
+          file=sys.stderr)
+    answers = ask_all(client, model, records)
+    if args.scorer == "llm":
+        print(score_llm(client.plan, records, answers).format())
+        return 0
+    # both: each scorer on the labelled calls (if any), and agreement on every call, labelled or not
+    rules = [rules_values(r) for r in records]
+    labelled = [i for i, r in enumerate(records) if "labels" in r]
+    if labelled:
+        print("rules")
+        print(score([records[i] for i in labelled], [rules[i] for i in labelled]).format())
+        print(f"\nllm ({model})")
+        print(score_llm(client.plan, [records[i] for i in labelled], [answers[i] for i in labelled]).format())
+        print("\nagreement")
+    print(agreement(client.plan, records, answers, rules).format())
     return 0
 
 
@@ -157,8 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("file", type=Path, help="a .jsonl file")
         sub.set_defaults(func=func)
 
-    evaluation = commands.add_parser("eval", help="score the signal rules and tiers against labelled calls")
-    evaluation.add_argument("file", type=Path, help="labelled .jsonl (id, transcript, labels)")
+    evaluation = commands.add_parser("eval", help="score the signal rules and tiers against labelled calls",
+                                     description="Score the rules, the LLM (its verified fields and rubric tier) or "
+                                     "both against labelled calls; `both` also reports rules/LLM agreement per "
+                                     "field, which needs no labels. The LLM is reached as the pipeline reaches it: "
+                                     "OPENAI_API_KEY and/or OPENAI_BASE_URL.")
+    evaluation.add_argument("file", type=Path, help="labelled .jsonl (id, transcript, labels); for --scorer both, "
+                            "labels are optional")
+    evaluation.add_argument("--scorer", choices=("rules", "llm", "both"), default="rules",
+                            help="what to evaluate (default: rules)")
+    evaluation.add_argument("--model", help="the model to ask (default: small_model in pipeline/llm/config.yaml)")
     evaluation.set_defaults(func=cmd_eval)
 
     ingest = commands.add_parser("ingest", help="pull session payloads from Pub/Sub into the raw table",

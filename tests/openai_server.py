@@ -11,8 +11,11 @@ On demand: `faults` (a queue consumed by chat requests: "429", "500", "timeout",
 "length"), or `fail_share(rate, seed, mix)`: a seeded share of chat requests fail with a fault from `mix`, decided
 per request body and its n-th sighting, so the same requests fail whatever order threads send them in;
 `batch_line_faults` (custom_id -> "error" | "refusal" | "missing"), and batches complete on the
-`polls_to_complete`-th retrieve. A caller line with "ignore previous instructions" makes it answer like a
-compromised model: every criterion met, with invented quotes or the injection itself as evidence.
+`polls_to_complete`-th retrieve; `overrides` (text -> changes): when a caller line contains the text (any case),
+the answer takes the changes, `fields` and `bant` entries by name, other keys whole, so a test chooses what the
+model says about one transcript (values, evidence, or a schema-breaking value). A caller line with "ignore previous
+instructions" makes it answer like a compromised model: every criterion met, with invented quotes or the
+injection itself as evidence.
 It counts requests by route (`counts`) and faults served (`served_faults`), records every chat body (`chat_bodies`,
 batch lines included) and the usage of every successful chat answer (`paid`: what a provider would bill).
 """
@@ -124,6 +127,18 @@ def analysis_for(lines: list[str], schema: dict | None = None) -> dict:
                if schema and "fields" in schema.get("properties", {}) else {})}
 
 
+def apply_overrides(answer: dict, lines: list[str], overrides: dict[str, dict]) -> dict:
+    """`answer` with the changes of every override whose text a caller line contains."""
+    for text, changes in overrides.items():
+        if any(text.lower() in line.lower() for line in lines):
+            for key, change in changes.items():
+                if key in ("fields", "bant") and isinstance(change, dict):
+                    answer[key] = {**answer.get(key, {}), **change}
+                else:
+                    answer[key] = change
+    return answer
+
+
 class FakeOpenAI:
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -135,6 +150,7 @@ class FakeOpenAI:
         self.paid: list[dict] = []  # {"model", "usage"} of each successful synchronous answer
         self._sightings: Counter = Counter()
         self.batch_line_faults: dict[str, str] = {}
+        self.overrides: dict[str, dict] = {}
         self.polls_to_complete = 2
         self.files: dict[str, dict] = {}
         self.batches: dict[str, dict] = {}
@@ -194,7 +210,8 @@ class FakeOpenAI:
             system = next(m["content"] for m in body["messages"] if m["role"] == "system")
             cached = len(system) // 4 if (body["model"], system) in self._seen_systems else 0
             self._seen_systems.add((body["model"], system))
-        content = json.dumps(analysis_for(caller_lines(body), response_schema(body)))
+        lines = caller_lines(body)
+        content = json.dumps(apply_overrides(analysis_for(lines, response_schema(body)), lines, self.overrides))
         message = {"role": "assistant", "content": content, "refusal": None}
         finish = "stop"
         if fault == "invalid_json":

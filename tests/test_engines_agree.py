@@ -1,6 +1,6 @@
 """Production is part of done: the whole `analytics_job` (dbt staging, signals, scores, `llm_scores`, every dbt
-mart with its tests, dry-run destinations, the dashboard) runs on the BigQuery emulator, and its marts equal the
-marts DuckDB builds from the same landed calls: the same rows, every value equal except floats, which may differ
+mart with its tests, dry-run destinations, the dashboard) runs on the BigQuery emulator, with the loopback model
+answering, and its marts equal the marts DuckDB builds from the same landed calls: the same rows, every value equal except floats, which may differ
 by one unit in the last decimal place the mart rounded them to.
 
 The one difference seen: a value that lands on a rounding boundary. The median of two per-call p95s, e.g.
@@ -21,21 +21,22 @@ import dagster as dg
 from conftest import DAY, land_generated
 from mart_checksums import MARTS
 from pipeline.clock import naive_utc
-from pipeline.resources import WarehouseResource
+from openai_server import fake_openai, llm_resource  # noqa: F401 (fixture)
+from pipeline.resources import LLMResource, WarehouseResource
 
 DAYS = 2
-COMPARED = (*MARTS, "agg_mentions_daily")
+COMPARED = (*MARTS, "agg_mentions_daily", "agg_signal_disagreement_daily")
 COARSEST_ROUNDING = 1e-4  # the marts round to 4 or 6 places
 
 
-def run_analytics_job(warehouse: WarehouseResource) -> None:
+def run_analytics_job(warehouse: WarehouseResource, llm: LLMResource) -> None:
     from pipeline.definitions import defs
     from pipeline.deployments import deployment_resources
 
     first = (DAY - timedelta(days=DAYS - 1)).isoformat()
     with dg.instance_for_test() as instance:
         result = defs.resolve_job_def("analytics_job").execute_in_process(
-            resources={**deployment_resources(), "dbt": defs.resources["dbt"], "warehouse": warehouse},
+            resources={**deployment_resources(), "dbt": defs.resources["dbt"], "warehouse": warehouse, "llm": llm},
             tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": DAY.isoformat()},
             instance=instance, raise_on_error=False)
     assert result.success, [e.message for e in result.all_events if e.is_failure][:3]
@@ -77,14 +78,16 @@ def rows(backend, table: str) -> list[dict]:
     return sorted(found, key=lambda row: [str(row[k]) for k in sorted(row)])
 
 
-def test_analytics_job_gives_the_same_marts_on_bigquery_as_on_duckdb(duckdb_warehouse, bigquery_warehouse):
+def test_analytics_job_gives_the_same_marts_on_bigquery_as_on_duckdb(duckdb_warehouse, bigquery_warehouse,
+                                                                     fake_openai):
     for backend in (duckdb_warehouse, bigquery_warehouse):
         land_generated(backend, 40, days=DAYS, seed=31, end=DAY)
     project, dataset = bigquery_warehouse.dataset_id.split(".")
     endpoint = os.environ["VA_BIGQUERY_ENDPOINT"]  # the fixture's emulator
-    run_analytics_job(WarehouseResource(duckdb_path=str(duckdb_warehouse.path)))
+    llm = llm_resource(fake_openai)  # the loopback model: LLM-chosen signals and their disagreement with the rules
+    run_analytics_job(WarehouseResource(duckdb_path=str(duckdb_warehouse.path)), llm)
     run_analytics_job(WarehouseResource(backend="bigquery", gcp_project=project, bigquery_dataset=dataset,
-                                        bigquery_endpoint=endpoint))
+                                        bigquery_endpoint=endpoint), llm)
     for table in COMPARED:
         on_duckdb, on_bigquery = rows(duckdb_warehouse, table), rows(bigquery_warehouse, table)
         assert on_duckdb, f"{table} is empty: nothing was compared"

@@ -8,6 +8,7 @@ import json
 
 import dagster as dg
 import pytest
+import yaml
 
 from conftest import DAY, dagster_resources
 from openai_server import fake_openai, llm_env, prepare_day  # noqa: F401 (fixtures)
@@ -18,6 +19,7 @@ from pipeline.llm.sessions import Session, load_sessions
 from pipeline.llm.batch import build_files, finished_batches, ingest_batches
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config
+from pipeline.llm.plan import DEFAULT_PLAN, load_plan
 from pipeline.llm.rubric import score_analysis
 from pipeline.llm.schema import Analysis
 from sensors.llm_batch import llm_batch_sensor
@@ -46,7 +48,7 @@ def scores(warehouse) -> dict[str, dict]:
 
 
 def test_files_respect_the_line_and_byte_limits():
-    jobs = [(Session(f"s{i}", {}, ["hi"], "CALLER: hello there " * 20, f"h{i}"), "gpt-4.1-mini") for i in range(7)]
+    jobs = [(Session(f"s{i}", {}, ["hi"], transcript="CALLER: hello there " * 20, hash=f"h{i}"), "gpt-4.1-mini") for i in range(7)]
     files = list(build_files(jobs, 500, max_lines=3, max_bytes=10**9))
     assert [len(chunk) for _, chunk in files] == [3, 3, 1]
     one_line = len(files[0][0].splitlines()[0]) + 1
@@ -168,3 +170,40 @@ def test_a_retried_collect_run_rebuilds_the_days_an_earlier_attempt_ingested(duc
     assert finished_batches(duckdb_warehouse, client) == []
     assert ingest_batches(duckdb_warehouse, client, report.batches) == {DAY}
     assert llm_env.counts["files.content"] == downloads
+
+
+def test_a_changed_plan_is_backfilled_through_the_batch_api_asking_only_what_has_no_answer(duckdb_warehouse, llm_env,
+                                                                                           monkeypatch, tmp_path):
+    """Answered under the default plan, the day is backfilled under a plan with one more field: the off-peak run
+    puts every non-hot transcript into one batch, once, with the new field in its schema (the hot ones take the
+    fast path); a second run while the batch is out, and a run back under the old plan, ask nothing."""
+    prepare_day(duckdb_warehouse, 30)
+    old = LLMClient(load_llm_config(band=0), base_url=llm_env.url, plan=load_plan(DEFAULT_PLAN))
+    build_day(duckdb_warehouse, DAY, "sync", old)
+    raw = yaml.safe_load(DEFAULT_PLAN.read_text())
+    raw["fields"].append({"name": "seats_requested", "type": "integer", "description": "Seats the caller wants."})
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    monkeypatch.setenv("VA_ANALYSIS_PLAN", str(tmp_path / "plan.yaml"))  # the deployment's plan: asked and collected
+    new = LLMClient(load_llm_config(band=0), base_url=llm_env.url)
+    assert "seats_requested" in new.plan.field_names
+    hot = {r["session_id"] for r in duckdb_warehouse.query(
+        "SELECT session_id FROM lead_scores WHERE lead_tier = 'hot'").to_pylist()}
+    hashes = {s.session_id: s.hash for s in load_sessions(duckdb_warehouse, DAY)}
+    report = build_day(duckdb_warehouse, DAY, "batch", new)
+    assert report.sync_calls == len({hashes[s] for s in hot}) and len(report.batches) == 1
+    upload = llm_env.files[llm_env.batches[report.batches[0]]["input_file_id"]]
+    lines = [json.loads(line) for line in upload["content"].decode().splitlines()]
+    assert sorted(hashes[line["custom_id"]] for line in lines) == sorted({hashes[s] for s in set(hashes) - hot})
+    assert all("seats_requested" in line["body"]["response_format"]["json_schema"]["schema"]["properties"]["fields"]
+               ["required"] for line in lines)
+    requests = llm_env.total_requests()
+    build_day(duckdb_warehouse, DAY, "batch", new)
+    assert llm_env.total_requests() == requests  # the batch is out: nothing asked twice
+
+    tick(duckdb_warehouse, llm_env), tick(duckdb_warehouse, llm_env)
+    rows = scores(duckdb_warehouse).values()
+    assert {r["plan_version"] for r in rows} == {new.plan.version}
+    assert all("seats_requested" in json.loads(r["extracted_json"]) for r in rows)
+    requests = llm_env.total_requests()
+    build_day(duckdb_warehouse, DAY, "batch", old)  # the old plan's answers are still cached
+    assert llm_env.total_requests() == requests

@@ -48,10 +48,12 @@ def test_sync_scores_every_session_with_the_rubric_and_records_usage(duckdb_ware
     assert {r["prompt_version"] for r in scored} == {prompt_version(current_plan())}
     plan = load_plan(DEFAULT_PLAN)
     assert {r["plan_version"] for r in scored} == {plan.version}
-    for r in scored:  # every field of the plan, with a value and the words it rests on
+    for r in scored:  # every field of the plan, with a value, the words it rests on and whether they were found
         extracted = json.loads(r["extracted_json"])
         assert list(extracted) == list(plan.field_names)
-        assert all(set(answer) == {"value", "evidence"} for answer in extracted.values())
+        assert all(set(answer) == {"value", "evidence", "verified"} for answer in extracted.values())
+        # the loopback model quotes caller lines, so every caller-evidenced field checks out
+        assert all(extracted[f.name]["verified"] for f in plan.fields if f.evidence_from == "caller")
     assert any(json.loads(r["extracted_json"])["use_cases"]["value"] for r in scored)
     for body in fake_openai.chat_bodies:  # one structured call: the plan's fields in the strict schema
         schema = body["response_format"]["json_schema"]["schema"]
@@ -236,7 +238,7 @@ def test_another_teams_plan_lands_its_own_fields(duckdb_warehouse, fake_openai, 
     for r in scored:
         extracted = json.loads(r["extracted_json"])
         assert list(extracted) == list(plan.field_names)
-        assert extracted["treatment"] == {"value": "braces", "evidence": line}
+        assert extracted["treatment"] == {"value": "braces", "evidence": line, "verified": True}
         assert extracted["preferred_day"]["value"] == "friday" and extracted["new_patient"]["value"] is True
         assert "Delta Dental" in extracted["insurance_provider"]["value"]
 

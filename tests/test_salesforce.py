@@ -14,6 +14,7 @@ from fake_http import serve
 from fake_marts import marts_warehouse  # noqa: F401 (fixture `warehouse`)
 from fake_salesforce import SalesforceHandler, SalesforceState
 from pipeline.destinations.salesforce import SalesforceConfig, sync_leads
+from pipeline.llm.plan import parse_plan
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
 
@@ -114,3 +115,31 @@ def test_without_credentials_the_asset_is_a_dry_run_into_the_outbox(warehouse):
     assert warehouse.scalar("SELECT COUNT(*) FROM destination_outbox WHERE destination = 'salesforce'") == leads
     assert warehouse.scalar("SELECT COUNT(*) FROM salesforce_synced") == 0
     assert salesforce_sync.op.pool == "salesforce"
+
+
+def test_the_signals_go_to_the_crm_fields_the_analysis_plan_names(warehouse, salesforce):
+    """The latest call's signals are sent under each plan field's `crm_field`: the default plan's names, lists as a
+    sorted ';'-joined multi-select value, nulls not sent; a team's plan renames a field or leaves one out."""
+    state, config = salesforce
+    rows = {r["external_id"]: r for r in warehouse.query("SELECT * FROM sync_salesforce_leads").to_pylist()}
+    assert sync_leads(warehouse, config).failed == 0
+    sized = [k for k, r in rows.items() if r["team_size"] is not None]
+    tooled = [k for k, r in rows.items() if r["integrations"]]
+    assert sized and tooled and len(sized) < len(rows), "the marts should have leads with and without the signals"
+    for key in sized:
+        assert state.leads[key]["Team_Size__c"] == rows[key]["team_size"]
+    for key in tooled:
+        names = state.leads[key]["Integrations__c"].split(";")
+        assert names == sorted(names) and all(names)
+    assert all("Team_Size__c" not in state.leads[k] for k in rows if k not in sized)
+
+    own = parse_plan({"product": "Paperleaf", "bant": {c: "x" for c in ("budget", "authority", "need", "timeline")},
+                      "fields": [{"name": "team_size", "type": "integer", "description": "seats",
+                                  "crm_field": "Seats__c"},
+                                 {"name": "urgency", "type": "enum", "values": ["high", "normal"],
+                                  "description": "how soon"}]}, "own.yaml")
+    state.leads.clear()
+    warehouse.run_transaction(["DELETE FROM salesforce_synced"])
+    assert sync_leads(warehouse, config, plan=own).failed == 0
+    sent = set().union(*(lead.keys() for lead in state.leads.values()))
+    assert "Seats__c" in sent and not sent & {"Team_Size__c", "Integrations__c", "Urgency__c"}

@@ -232,3 +232,48 @@
 {% macro bigquery__va_double() -%}
   float64
 {%- endmacro %}
+
+{#- A scalar of a JSON string column at `path` as text; null when the path is missing or holds null. -#}
+{% macro va_json_text(expr, path) -%}
+  {{ return(adapter.dispatch('va_json_text')(expr, path)) }}
+{%- endmacro %}
+{% macro default__va_json_text(expr, path) -%}
+  json_extract_string({{ expr }}, '{{ path }}')
+{%- endmacro %}
+{% macro bigquery__va_json_text(expr, path) -%}
+  json_value({{ expr }}, '{{ path }}')
+{%- endmacro %}
+
+{#- A JSON array of strings at `path` as an array of strings (callers check the path exists first: the
+    engines differ on a missing one). -#}
+{% macro va_json_string_list(expr, path) -%}
+  {{ return(adapter.dispatch('va_json_string_list')(expr, path)) }}
+{%- endmacro %}
+{% macro default__va_json_string_list(expr, path) -%}
+  cast(json_extract({{ expr }}, '{{ path }}') as varchar[])
+{%- endmacro %}
+{% macro bigquery__va_json_string_list(expr, path) -%}
+  json_value_array({{ expr }}, '{{ path }}')
+{%- endmacro %}
+
+{#- Whether the JSON string column has an object or value at `path` (a JSON null counts as present). -#}
+{% macro va_json_has(expr, path) -%}
+  {{ return(adapter.dispatch('va_json_has')(expr, path)) }}
+{%- endmacro %}
+{% macro default__va_json_has(expr, path) -%}
+  (json_extract({{ expr }}, '{{ path }}') is not null)
+{%- endmacro %}
+{% macro bigquery__va_json_has(expr, path) -%}
+  (json_query({{ expr }}, '{{ path }}') is not null)
+{%- endmacro %}
+
+{#- An array of strings as one text: sorted, joined by `sep`, '' when empty or null. -#}
+{% macro va_sorted_join(arr, sep=',') -%}
+  {{ return(adapter.dispatch('va_sorted_join')(arr, sep)) }}
+{%- endmacro %}
+{% macro default__va_sorted_join(arr, sep) -%}
+  coalesce(array_to_string(list_sort({{ arr }}), '{{ sep }}'), '')
+{%- endmacro %}
+{% macro bigquery__va_sorted_join(arr, sep) -%}
+  coalesce(array_to_string(array(select x from unnest({{ arr }}) as x order by x), '{{ sep }}'), '')
+{%- endmacro %}

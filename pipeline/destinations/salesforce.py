@@ -31,6 +31,7 @@ from pipeline.destinations.common import (
     delete_statement, ensure_destination_tables, merge_statements, row_hash, write_outbox,
 )
 from pipeline.destinations.tables import SALESFORCE_FAILED, SALESFORCE_SYNCED
+from pipeline.llm.plan import Plan, current_plan
 from pipeline.retry import RetryPolicy
 from pipeline.warehouse import Warehouse, to_arrow
 
@@ -43,7 +44,8 @@ API_USAGE_STOP_SHARE = 0.9
 DEFAULT_EXTERNAL_ID_FIELD = "Voice_Lead_Id__c"
 
 # sync_salesforce_leads column -> Lead field API name. Standard fields first; the Voice_* custom fields must exist
-# on the Lead object (docs/destinations.md lists them with their types).
+# on the Lead object (docs/destinations.md lists them with their types). The signal columns join them by the
+# analysis plan's `crm_field` (`field_map`), so a team renames or drops a CRM field in its plan, not here.
 FIELD_MAP = {
     "email": "Email",
     "company": "Company",
@@ -130,16 +132,22 @@ def _value(value: Any) -> Any:
     return value
 
 
-def lead_record(row: Mapping[str, Any], external_id_field: str) -> dict[str, Any]:
+def field_map(plan: Plan) -> dict[str, str]:
+    """Mart column -> Lead field: the fixed ones, then each plan field that names a `crm_field`."""
+    return {**FIELD_MAP, **{f.name: f.crm_field for f in plan.fields if f.crm_field}}
+
+
+def lead_record(row: Mapping[str, Any], external_id_field: str, fields: Mapping[str, str]) -> dict[str, Any]:
     """The Lead fields for one mart row (NULLs left out, so a sync never blanks a field sales filled in)."""
     record = {external_id_field: row["external_id"]}
-    for column, field_name in FIELD_MAP.items():
+    for column, field_name in fields.items():
         if row.get(column) is not None:
             record[field_name] = _value(row[column])
     return record
 
 
-def load_pending(wh: Warehouse, external_id_field: str) -> tuple[dict[str, dict], dict[str, str], int]:
+def load_pending(wh: Warehouse, external_id_field: str,
+                 fields: Mapping[str, str]) -> tuple[dict[str, dict], dict[str, str], int]:
     """Records whose hash Salesforce has not accepted yet, their hashes, and how many rows were unchanged."""
     d = wh.dialect
     rows = wh.query(f"SELECT * FROM {d.table('sync_salesforce_leads')} ORDER BY external_id").to_pylist()
@@ -147,7 +155,7 @@ def load_pending(wh: Warehouse, external_id_field: str) -> tuple[dict[str, dict]
         f"SELECT external_id, row_hash FROM {d.table(SALESFORCE_SYNCED.name)}").to_pylist()}
     records, hashes, unchanged = {}, {}, 0
     for row in rows:
-        record = lead_record(row, external_id_field)
+        record = lead_record(row, external_id_field, fields)
         digest = row_hash(record)
         if synced.get(row["external_id"]) == digest:
             unchanged += 1
@@ -201,10 +209,10 @@ def upsert_rest(sf, records: list[dict], external_id_field: str,
         _check_usage(sf)
 
 
-def upsert_bulk(sf, records: list[dict], external_id_field: str, poll_s: int,
+def upsert_bulk(sf, records: list[dict], external_id_field: str, poll_s: int, fields: Mapping[str, str],
                 on_results: Callable[[dict[str, str], dict[str, str]], None]) -> None:
     """Bulk API 2.0 upsert job(s); per-record outcomes from the successful and failed result sets."""
-    columns = [external_id_field] + [f for f in FIELD_MAP.values()]
+    columns = [external_id_field, *fields.values()]
     # Every row carries every column: an empty CSV value leaves the field unchanged in Bulk 2.0.
     rows = [{c: ("" if r.get(c) is None else r[c]) for c in columns} for r in records]
     try:
@@ -250,10 +258,12 @@ def record_results(wh: Warehouse, hashes: Mapping[str, str], ok: Mapping[str, st
         wh.run_transaction(statements, staged=staged)
 
 
-def sync_leads(wh: Warehouse, config: SalesforceConfig, client: Any = None) -> SyncResult:
-    """Send the leads that changed since Salesforce last accepted them; a dry run without credentials."""
+def sync_leads(wh: Warehouse, config: SalesforceConfig, client: Any = None, plan: Plan | None = None) -> SyncResult:
+    """Send the leads that changed since Salesforce last accepted them; a dry run without credentials. The signal
+    fields go where `plan` (default: the current analysis plan) maps them."""
     ensure_destination_tables(wh)
-    records, hashes, unchanged = load_pending(wh, config.external_id_field)
+    fields = field_map(plan or current_plan())
+    records, hashes, unchanged = load_pending(wh, config.external_id_field, fields)
     result = SyncResult(dry_run=not (config.has_credentials or client is not None), candidates=len(records) + unchanged,
                         unchanged=unchanged)
     if not records:
@@ -277,7 +287,7 @@ def sync_leads(wh: Warehouse, config: SalesforceConfig, client: Any = None) -> S
 
     try:
         if result.api == "bulk2":
-            upsert_bulk(sf, batch, config.external_id_field, config.bulk_poll_s, on_results)
+            upsert_bulk(sf, batch, config.external_id_field, config.bulk_poll_s, fields, on_results)
         else:
             upsert_rest(sf, batch, config.external_id_field, on_results)
     except RateLimited as exc:

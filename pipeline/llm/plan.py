@@ -2,8 +2,8 @@
 `VA_ANALYSIS_PLAN` names).
 
 A plan declares the product and the audience the prompt speaks of, the BANT rubric text, and the fields to extract
-(name, type, description, allowed values inline or `values_from` a vocabulary key, `crm_field`). `load_plan`
-checks it and fails with one line naming the field and the value at fault. `Plan.version` is the first 16 hex of
+(name, type, description, allowed values inline or `values_from` a vocabulary key, `crm_field`,
+`evidence_from`). `load_plan` checks it and fails with one line naming the field and the value at fault. `Plan.version` is the first 16 hex of
 the sha256 of its canonical content: texts whitespace-normalised, keys sorted, enum values resolved from the
 vocabulary, so reformatting the YAML keeps the version and any change of meaning (or of the vocabulary's names)
 makes a new one. `fields_schema` is the strict JSON schema of the answer's `fields` object; `fields_model` the
@@ -30,7 +30,8 @@ TYPES = ("boolean", "integer", "number", "string", "enum", "list")
 ENUM_TYPES = ("enum", "list")
 CRITERIA = ("budget", "authority", "need", "timeline")
 TOP_KEYS = {"name", "call", "product", "audience", "vocabulary", "bant", "fields"}
-FIELD_KEYS = {"name", "type", "description", "values", "values_from", "crm_field"}
+FIELD_KEYS = {"name", "type", "description", "values", "values_from", "crm_field", "evidence_from"}
+EVIDENCE_ROLES = ("caller", "agent")
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 CRM_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,79}")
 EVIDENCE = ("The exact words supporting the value, copied verbatim from one transcript line (a CALLER line unless "
@@ -49,11 +50,12 @@ class PlanField:
     values: tuple[str, ...] | None = None
     values_from: str | None = None
     crm_field: str | None = None
+    evidence_from: str = "caller"  # whose lines the evidence must be copied from (pipeline/llm/evidence.py)
 
     def canonical(self) -> dict[str, Any]:
         return {"name": self.name, "type": self.type, "description": self.description,
                 "values": list(self.values) if self.values is not None else None, "values_from": self.values_from,
-                "crm_field": self.crm_field}
+                "crm_field": self.crm_field, "evidence_from": self.evidence_from}
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: a loaded plan is a cache key for its prompt and schema
@@ -182,8 +184,11 @@ def parse_plan(raw: Any, source: str = "plan", plan_path: Path | None = None,
         crm = spec.get("crm_field")
         if crm is not None and (not isinstance(crm, str) or not CRM_FIELD.fullmatch(crm)):
             raise PlanError(f"{where}: crm_field {crm!r} is not a field name (letters, digits, _ and .)")
+        role = spec.get("evidence_from", "caller")
+        if role not in EVIDENCE_ROLES:
+            raise PlanError(f"{where}: evidence_from {role!r} is not one of {', '.join(EVIDENCE_ROLES)}")
         names.add(name)
-        fields.append(PlanField(name, kind, description, values, values_from, crm))
+        fields.append(PlanField(name, kind, description, values, values_from, crm, role))
     return Plan(name=_text(source, "name", raw.get("name"), False, "plan"),
                 call=_text(source, "call", raw.get("call"), False, "call"),
                 product=_text(source, "product", raw.get("product")),

@@ -48,7 +48,8 @@ TYPE_WORDS = {"boolean": "true/false", "integer": "a whole number", "number": "a
 
 
 def _field_line(f: PlanField) -> str:
-    return f"- {f.name} ({TYPE_WORDS[f.type]}): {f.description}"
+    source = " Evidence: an AGENT line." if f.evidence_from == "agent" else ""
+    return f"- {f.name} ({TYPE_WORDS[f.type]}): {f.description}{source}"
 
 
 @lru_cache(maxsize=32)

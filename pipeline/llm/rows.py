@@ -4,8 +4,9 @@ Both carry every column. An LLM row carries tokens and cost only for the answers
 summing `llm_cost_usd` gives the spend once: sessions sharing a transcript, or re-using an answer another day, cost
 nothing more. The fallback keeps the heuristic score and tier, says so in `scorer`, says why in
 `llm_status` (queued, failed, not_sent, disabled) and takes its sentiment from the VADER lexicon.
-An LLM row carries the plan's fields as `extracted_json`, `{name: {"value": ..., "evidence": ...}}` in plan order,
-with the `plan_version` they were asked under; the fallback has both null.
+An LLM row carries the plan's fields as `extracted_json`, `{name: {"value", "evidence", "verified"}}` in plan order
+(`verified`: the evidence is in a line of the field's role, `evidence.py`), with the `plan_version` they were asked
+under; the fallback has both null.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING
 
+from pipeline.llm.evidence import verify_fields
+from pipeline.llm.plan import Plan
 from pipeline.llm.rubric import CRITERIA, score_analysis
 from pipeline.llm.schema import Analysis
 from pipeline.llm.sentiment import lexicon_sentiment
@@ -34,10 +37,9 @@ def heuristic_row(s: Session, day: date, status: str, client: "LLMClient | None"
             "is_batch": False, "plan_version": None, "extracted_json": None}
 
 
-def extracted_json(answer: Analysis, field_names: tuple[str, ...]) -> str:
-    """The answer's plan fields as one JSON object, in plan order: {name: {"value": ..., "evidence": ...}}."""
-    return json.dumps({name: {"value": answer.fields[name]["value"], "evidence": answer.fields[name]["evidence"]}
-                       for name in field_names if name in answer.fields}, ensure_ascii=False, separators=(",", ":"))
+def extracted_json(answer: Analysis, plan: Plan, turns: list[tuple[str, str]]) -> str:
+    """The answer's plan fields, checked against the transcript, as one JSON object in plan order."""
+    return json.dumps(verify_fields(plan, answer.fields, turns), ensure_ascii=False, separators=(",", ":"))
 
 
 def llm_row(s: Session, day: date, used: list[dict], model: str, threshold: int, client: "LLMClient") -> dict:
@@ -52,7 +54,7 @@ def llm_row(s: Session, day: date, used: list[dict], model: str, threshold: int,
            "competitors": answer.competitors_mentioned, "product_questions": answer.product_questions,
            "next_step": answer.next_step, "is_batch": bool(used[-1]["is_batch"]),
            "llm_cost_usd": round(sum(u["llm_cost_usd"] for u in paid), 8), "plan_version": client.plan.version,
-           "extracted_json": extracted_json(answer, client.plan.field_names)}
+           "extracted_json": extracted_json(answer, client.plan, s.turns)}
     for k in ("input_tokens", "cached_tokens", "output_tokens"):
         row[k] = sum(u[k] for u in paid)
     for name in CRITERIA:

@@ -21,6 +21,7 @@ class Session:
     session_id: str
     heuristic: dict
     caller_lines: list[str] = field(default_factory=list)  # redacted: the rubric's evidence
+    turns: list[tuple[str, str]] = field(default_factory=list)  # (role, redacted text): the fields' evidence
     transcript: str = ""  # redacted, as sent
     hash: str = ""
 
@@ -38,9 +39,10 @@ def load_sessions(warehouse: Warehouse, day: date) -> list[Session]:
             turns[row["session_id"]].append((row["role"], redact(row["text"])))
     sessions = []
     for h in heuristic:
-        s = Session(h["session_id"], h, [t for r, t in turns[h["session_id"]] if r == "user"])
+        mine = turns[h["session_id"]]
+        s = Session(h["session_id"], h, [t for r, t in mine if r == "user"], mine)
         if s.caller_lines:
-            s.transcript = transcript_text(turns[h["session_id"]])
+            s.transcript = transcript_text(mine)
             s.hash = transcript_hash(s.transcript)
         sessions.append(s)
     return sessions

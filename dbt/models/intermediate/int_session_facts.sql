@@ -1,9 +1,9 @@
--- Every call with its lead (stg_sessions), signals, chosen score (hot flag and next step included), latency
+-- Every call with its lead (stg_sessions), chosen signals (int_session_signals, source named), chosen score (hot flag and next step included), latency
 -- and cost.
 with sessions as (
     select * from {{ ref('stg_sessions') }}
 ), signals as (
-    select * from {{ ref('stg_session_signals') }}
+    select * from {{ ref('int_session_signals') }}
 ), metrics as (
     select * from {{ ref('int_session_metrics') }}
 ), scores as (
@@ -33,6 +33,7 @@ select
     g.decision_maker,
     g.budget_mentioned,
     coalesce(g.meeting_booked, false) as meeting_booked,
+    g.signals_source,
     sc.lead_score,
     sc.lead_tier,
     sc.reasons,

@@ -10,7 +10,7 @@ with heuristic as (
 ), llm as (
     select * from {{ ref('stg_llm_scores') }}
 ), signals as (
-    select session_id, session_date, meeting_booked from {{ ref('stg_session_signals') }}
+    select session_id, session_date, meeting_booked from {{ ref('int_session_signals') }}
 ), chosen as (
     select
         h.session_id,

@@ -1,5 +1,5 @@
 -- One row per lead (lowercased email, else company) across all history: the latest and the best score, the
--- number of calls, and the first and last contact. Rebuilt whole each run: one row per lead is small.
+-- latest call's signals (as int_session_signals chose them), the number of calls, and the first and last contact. Rebuilt whole each run: one row per lead is small.
 {{ config(materialized='table') }}
 
 with calls as (
@@ -36,6 +36,10 @@ select
     latest.lead_tier as latest_tier,
     latest.next_step as latest_next_step,
     latest.reasons as latest_reasons,
+    {%- for name, kind in va_signal_fields() %}
+    latest.{{ name }},
+    {%- endfor %}
+    latest.signals_source,
     best.session_id as best_session_id,
     best.lead_score as best_score,
     best.lead_tier as best_tier,
