@@ -60,12 +60,21 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def versions_arg(text: str) -> dict[str, float]:
+    from pipeline.generator import parse_versions
+
+    try:
+        return parse_versions(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pipeline.generator import generate_sessions
 
     end = date.fromisoformat(args.end) if args.end else None
     with args.out.open("w") as out:
-        for count, payload in enumerate(generate_sessions(args.sessions, args.days, args.seed, end), 1):
+        for count, payload in enumerate(generate_sessions(args.sessions, args.days, args.seed, end, args.versions), 1):
             out.write(json.dumps(payload) + "\n")
     print(f"wrote {count} sessions to {args.out}")
     return 0
@@ -191,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=7)
     generate.add_argument("--end", help="last day, YYYY-MM-DD (default: yesterday, UTC)")
     generate.add_argument("--out", type=Path, required=True, help="output .jsonl file")
+    generate.add_argument("--versions", type=versions_arg, help="agent versions with their booking rates, taken in "
+                          "turn, e.g. 1.3.0=0.15,1.4.0=0.3 (default: 1.4.0 only, 0.2)")
     generate.set_defaults(func=cmd_generate)
 
     for name, func, text in (("signals", cmd_signals, "print the sales signals of each call"),

@@ -2,7 +2,9 @@
 offline (no CDN), plus an HTML table of the latest hot leads. No email or transcript appears on it.
 
 Charts: sessions per day, tier mix, hot leads, meeting-booked rate, latency p50/p95, cost per call, top
-integrations, top competitors. Each chart sits in a `<div class="chart" id="chart-NAME">`.
+integrations, top competitors, the meeting-booked rate per agent version with its 95 % interval and its verdict
+against the baseline version, and how often the rules and the LLM disagree per signal. Each chart sits in a
+`<div class="chart" id="chart-NAME">`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ DEFAULT_DAYS = 30
 HOT_LEADS_SHOWN = 20
 TOP_K = 10
 CHARTS = ("sessions", "tiers", "hot_leads", "meeting_rate", "latency", "cost_per_call", "integrations",
-          "competitors")
+          "competitors", "versions", "disagreement")
 
 
 def _rows(wh: Warehouse, sql: str, params: dict[str, Any] | None = None) -> list[dict]:
@@ -37,7 +39,8 @@ def load_data(wh: Warehouse, days: int = DEFAULT_DAYS) -> dict[str, Any]:
     last = _rows(wh, f"SELECT MAX(session_date) AS last FROM {d.table('agg_daily_kpis')}")
     last_day = last[0]["last"] if last and last[0]["last"] else None
     if last_day is None:
-        return {"daily": [], "cost": [], "integrations": [], "competitors": [], "hot": [], "first": None, "last": None}
+        return {"daily": [], "cost": [], "integrations": [], "competitors": [], "hot": [], "versions": [],
+                "disagreement": [], "first": None, "last": None}
     first_day = last_day - timedelta(days=days - 1)
     window = {"first": first_day, "last": last_day}
     between = f"session_date BETWEEN {d.param('first')} AND {d.param('last')}"
@@ -63,6 +66,14 @@ WHERE {between} ORDER BY session_date""", window),
         "hot": _rows(wh, f"""
 SELECT session_date, ended_at, company, lead_score, lead_tier, top_reasons, next_step, meeting_booked
 FROM {d.table('hot_leads')} WHERE {between} ORDER BY ended_at DESC, session_id LIMIT {HOT_LEADS_SHOWN}""", window),
+        # dbt's own comparison window (var comparison_days up to the last run's day), not the dashboard's
+        "versions": _rows(wh, f"""
+SELECT agent_name, agent_version, baseline_version, calls, meeting_rate, meeting_rate_low, meeting_rate_high,
+       meeting_rate_vs_baseline
+FROM {d.table('fct_agent_version_comparison')} ORDER BY agent_name, agent_version"""),
+        "disagreement": _rows(wh, f"""
+SELECT field, SUM(calls_compared) AS compared, SUM(disagreements) AS disagreements
+FROM {d.table('agg_signal_disagreement_daily')} WHERE {between} GROUP BY field ORDER BY field""", window),
     }
 
 
@@ -107,6 +118,21 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
         rows = list(reversed(data[key]))
         figures[key] = layout(go.Figure(go.Bar(x=[r["mentions"] for r in rows], y=[r["name"] for r in rows],
                                                orientation="h", marker_color="#4c78a8")), title, "", by_day=False)
+    versions = data["versions"]
+    labels = [f"{r['agent_name']} {r['agent_version']}" for r in versions]
+    figures["versions"] = layout(go.Figure(go.Bar(
+        x=labels, y=[r["meeting_rate"] for r in versions], marker_color="#54a24b",
+        error_y=dict(type="data", symmetric=False, array=[r["meeting_rate_high"] - r["meeting_rate"] for r in versions],
+                     arrayminus=[r["meeting_rate"] - r["meeting_rate_low"] for r in versions]),
+        text=[f"{r['meeting_rate_vs_baseline']} · {r['calls']} calls" for r in versions], textposition="outside")),
+        "Meeting-booked rate by agent version (95 % interval, vs baseline)", "share of calls", percent=True,
+        by_day=False)
+    disagreement = data["disagreement"]
+    figures["disagreement"] = layout(go.Figure(go.Bar(
+        x=[r["field"] for r in disagreement], y=[r["disagreements"] / r["compared"] for r in disagreement],
+        text=[f"{r['compared']} calls" for r in disagreement], marker_color="#e45756")),
+        "Rules vs LLM: disagreement per signal" + ("" if disagreement else " (no LLM answers in this window)"),
+        "share of calls", percent=True, by_day=False)
     return figures
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from pipeline.clock import today
 
@@ -67,8 +67,30 @@ def _caller_lines(rng: random.Random, company: str) -> list[str]:
     return lines
 
 
-def generate_session(rng: random.Random, day: date, index: int) -> dict[str, Any]:
-    """One call ending on `day` (UTC): a transcript alternating assistant and caller, tool calls and usage."""
+DEFAULT_VERSION, DEFAULT_BOOKING_RATE = "1.4.0", 0.2
+
+
+def parse_versions(text: str) -> dict[str, float]:
+    """`1.3.0=0.1,1.4.0=0.3` as {version: booking rate}; one line naming the part at fault otherwise."""
+    versions = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        version, _, rate = part.partition("=")
+        try:
+            value = float(rate)
+        except ValueError:
+            value = -1.0
+        if not version or not 0 <= value <= 1:
+            raise ValueError(f"versions: {part!r} is not VERSION=RATE with a booking rate between 0 and 1")
+        versions[version] = value
+    if not versions:
+        raise ValueError(f"versions: {text!r} names no VERSION=RATE")
+    return versions
+
+
+def generate_session(rng: random.Random, day: date, index: int, version: str = DEFAULT_VERSION,
+                     booking_rate: float = DEFAULT_BOOKING_RATE) -> dict[str, Any]:
+    """One call ending on `day` (UTC): a transcript alternating assistant and caller, tool calls and usage.
+    `version` and `booking_rate` (the chance a long enough call books a meeting) make agent versions differ."""
     company = rng.choice(COMPANIES)
     name = rng.choice(FIRST_NAMES)
     email = f"{name.lower()}@{company.lower().replace(' ', '').replace('&', '')}.example"
@@ -95,7 +117,7 @@ def generate_session(rng: random.Random, day: date, index: int) -> dict[str, Any
                                "called_at": clock.isoformat().replace("+00:00", "Z"),
                                "duration_ms": round(rng.uniform(80, 900), 1)})
         say("assistant", "Got it. Paperleaf handles that well; let me tell you how.", _latency(rng))
-    booked = len(transcript) > 6 and rng.random() < 0.2
+    booked = len(transcript) > 6 and rng.random() < booking_rate
     if booked:
         tool_calls.append({"name": "book_sales_meeting", "arguments": {"customer_email": email, "slot": "tomorrow 10:00"},
                            "output": "booked", "is_error": False, "called_at": clock.isoformat().replace("+00:00", "Z"),
@@ -104,7 +126,7 @@ def generate_session(rng: random.Random, day: date, index: int) -> dict[str, Any
     turns = len(transcript)
     return {
         "schema_version": 1, "session_id": f"sess_{day:%Y%m%d}_{index:07d}_{rng.getrandbits(32):08x}",
-        "agent_name": "trialist", "agent_version": "1.4.0", "room": f"trial-{rng.getrandbits(24):06x}",
+        "agent_name": "trialist", "agent_version": version, "room": f"trial-{rng.getrandbits(24):06x}",
         "started_at": start.isoformat().replace("+00:00", "Z"),
         "ended_at": (clock + timedelta(seconds=2)).isoformat().replace("+00:00", "Z"),
         "end_reason": rng.choice(["user_hangup", "user_hangup", "agent_goodbye", "timeout"]),
@@ -122,10 +144,15 @@ def generate_session(rng: random.Random, day: date, index: int) -> dict[str, Any
     }
 
 
-def generate_sessions(count: int, days: int = 1, seed: int = 7, end: date | None = None) -> Iterator[dict[str, Any]]:
-    """`count` sessions spread evenly over the `days` days ending on `end` (default: yesterday, UTC)."""
+def generate_sessions(count: int, days: int = 1, seed: int = 7, end: date | None = None,
+                      versions: Mapping[str, float] | None = None) -> Iterator[dict[str, Any]]:
+    """`count` sessions spread evenly over the `days` days ending on `end` (default: yesterday, UTC). With
+    `versions` ({agent version: booking rate}) the calls take the versions in turn, each booking at its own rate:
+    two versions with a known difference in outcome, for the version comparison."""
     rng = random.Random(seed)
     last = end or (today() - timedelta(days=1))
+    cycle = list((versions or {DEFAULT_VERSION: DEFAULT_BOOKING_RATE}).items())
     for index in range(count):
         day = last - timedelta(days=days - 1 - index * days // max(count, 1))
-        yield generate_session(rng, day, index)
+        version, rate = cycle[index % len(cycle)]
+        yield generate_session(rng, day, index, version, rate)

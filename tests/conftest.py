@@ -90,8 +90,9 @@ def land_payloads(warehouse, payloads: list[dict]) -> None:
     warehouse.land_raw(batch.sessions, batch.rejects)
 
 
-def land_generated(warehouse, count: int, days: int = 1, seed: int = 7, end: date = DAY) -> list[dict]:
-    payloads = list(generate_sessions(count, days, seed, end))
+def land_generated(warehouse, count: int, days: int = 1, seed: int = 7, end: date = DAY,
+                   versions: dict[str, float] | None = None) -> list[dict]:
+    payloads = list(generate_sessions(count, days, seed, end, versions))
     land_payloads(warehouse, payloads)
     return payloads
 

@@ -49,12 +49,12 @@ def materialize_python_assets(duckdb_path: Path, days: list[date]) -> None:
 
 
 def build_marts(duckdb_path: Path, work_dir: Path, sessions: int = 150, days: int = 3, seed: int = 11,
-                end: date = DAY) -> tuple[list[dict], subprocess.CompletedProcess]:
+                end: date = DAY, versions: dict[str, float] | None = None) -> tuple[list[dict], subprocess.CompletedProcess]:
     """Land, build the payload models, materialize the analysis and `dbt build` everything; returns the landed
-    payloads and the last dbt process."""
+    payloads and the last dbt process. `versions`: agent versions and their booking rates (the generator's)."""
     warehouse = DuckDBWarehouse(duckdb_path)
     warehouse.ensure_tables(ALL_TABLES)
-    payloads = land_generated(warehouse, sessions, days=days, seed=seed, end=end)
+    payloads = land_generated(warehouse, sessions, days=days, seed=seed, end=end, versions=versions)
     all_days = [end - timedelta(days=offset) for offset in reversed(range(days))]
     window = dbt_vars(all_days[0], all_days[-1])
     staged = run_dbt(["build", "--select", "tag:payload", "--vars", window], duckdb_path, work_dir / "payload")

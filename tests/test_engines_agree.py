@@ -21,22 +21,28 @@ import dagster as dg
 from conftest import DAY, land_generated
 from mart_checksums import MARTS
 from pipeline.clock import naive_utc
-from openai_server import fake_openai, llm_resource  # noqa: F401 (fixture)
-from pipeline.resources import LLMResource, WarehouseResource
+from openai_server import FakeOpenAI, llm_resource
+from pipeline.resources import WarehouseResource
 
 DAYS = 2
-COMPARED = (*MARTS, "agg_mentions_daily", "agg_signal_disagreement_daily")
+COMPARED = (*MARTS, "agg_mentions_daily", "agg_signal_disagreement_daily", "agg_agent_versions_daily",
+            "fct_agent_version_comparison")
 COARSEST_ROUNDING = 1e-4  # the marts round to 4 or 6 places
 
 
-def run_analytics_job(warehouse: WarehouseResource, llm: LLMResource) -> None:
+def run_analytics_job(warehouse: WarehouseResource) -> None:
+    """With a fresh loopback model each time, asked one call at a time: it reports the provider's prefix cache as
+    warm from the second call on, so a shared one would bill the second engine's calls as cached, and concurrent
+    calls would make which session paid for the cold prefix a race."""
     from pipeline.definitions import defs
     from pipeline.deployments import deployment_resources
 
     first = (DAY - timedelta(days=DAYS - 1)).isoformat()
-    with dg.instance_for_test() as instance:
+    with dg.instance_for_test() as instance, FakeOpenAI() as model:
+        llm = llm_resource(model)  # LLM-chosen signals, and their disagreement with the rules
         result = defs.resolve_job_def("analytics_job").execute_in_process(
             resources={**deployment_resources(), "dbt": defs.resources["dbt"], "warehouse": warehouse, "llm": llm},
+            run_config={"ops": {"llm_scores": {"config": {"concurrency": 1}}}},
             tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": DAY.isoformat()},
             instance=instance, raise_on_error=False)
     assert result.success, [e.message for e in result.all_events if e.is_failure][:3]
@@ -78,16 +84,14 @@ def rows(backend, table: str) -> list[dict]:
     return sorted(found, key=lambda row: [str(row[k]) for k in sorted(row)])
 
 
-def test_analytics_job_gives_the_same_marts_on_bigquery_as_on_duckdb(duckdb_warehouse, bigquery_warehouse,
-                                                                     fake_openai):
+def test_analytics_job_gives_the_same_marts_on_bigquery_as_on_duckdb(duckdb_warehouse, bigquery_warehouse):
     for backend in (duckdb_warehouse, bigquery_warehouse):
         land_generated(backend, 40, days=DAYS, seed=31, end=DAY)
     project, dataset = bigquery_warehouse.dataset_id.split(".")
     endpoint = os.environ["VA_BIGQUERY_ENDPOINT"]  # the fixture's emulator
-    llm = llm_resource(fake_openai)  # the loopback model: LLM-chosen signals and their disagreement with the rules
-    run_analytics_job(WarehouseResource(duckdb_path=str(duckdb_warehouse.path)), llm)
+    run_analytics_job(WarehouseResource(duckdb_path=str(duckdb_warehouse.path)))
     run_analytics_job(WarehouseResource(backend="bigquery", gcp_project=project, bigquery_dataset=dataset,
-                                        bigquery_endpoint=endpoint), llm)
+                                        bigquery_endpoint=endpoint))
     for table in COMPARED:
         on_duckdb, on_bigquery = rows(duckdb_warehouse, table), rows(bigquery_warehouse, table)
         assert on_duckdb, f"{table} is empty: nothing was compared"

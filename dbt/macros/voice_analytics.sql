@@ -277,3 +277,14 @@
 {% macro bigquery__va_sorted_join(arr, sep) -%}
   coalesce(array_to_string(array(select x from unnest({{ arr }}) as x order by x), '{{ sep }}'), '')
 {%- endmacro %}
+
+{#- The 95 % Wilson score interval of `successes` out of `trials` (z = 1.96): its lower (`side` = 'low') or upper
+    bound, null without trials. Unlike the normal approximation it stays inside 0..1 and is honest at small counts
+    and at rates near 0 or 1, which is where a new agent version's first days live. -#}
+{% macro va_wilson(successes, trials, side) -%}
+  {%- set p = '(cast(' ~ successes ~ ' as ' ~ va_double() ~ ') / ' ~ trials ~ ')' -%}
+  case when {{ trials }} > 0 then round(
+      ({{ p }} + 1.9208 / {{ trials }} {{ '-' if side == 'low' else '+' }} 1.96 * sqrt({{ p }} * (1 - {{ p }}) / {{ trials }}
+          + 0.9604 / ({{ trials }} * {{ trials }})))
+      / (1 + 3.8416 / {{ trials }}), 4) end
+{%- endmacro %}
