@@ -16,6 +16,7 @@ import dagster as dg
 from pipeline.partitions import daily_partitions
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse
+from pipeline.warehouse.base import WarehouseOutOfMemory
 from pipeline.tables import ALL_TABLES, TABLES
 
 
@@ -37,13 +38,18 @@ def materialize_days(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, build_day: Callable[[Warehouse, date], int]
 ) -> dg.MaterializeResult:
     """Build each selected day with `build_day` (which replaces that day atomically and returns its row count);
-    on BigQuery the metadata carries the bytes the asset's query jobs billed."""
+    on BigQuery the metadata carries the bytes the asset's query jobs billed. A day that runs out of memory fails
+    the run with one line naming the asset, the day and the limit setting; that day keeps its previous rows."""
     backend = warehouse.get()
     counts = {}
     with backend.metering() as billed:
         backend.ensure_tables(ALL_TABLES)
         for day in partition_days(context):
-            counts[day.isoformat()] = build_day(backend, day)
+            try:
+                counts[day.isoformat()] = build_day(backend, day)
+            except WarehouseOutOfMemory as exc:
+                raise dg.Failure(f"{context.asset_key.to_user_string()} {day}: {exc}; the day keeps its previous "
+                                 "rows", allow_retries=False) from None
             context.log.info(f"{context.asset_key.to_user_string()} {day}: {counts[day.isoformat()]} rows")
     return dg.MaterializeResult(
         metadata={"dagster/row_count": sum(counts.values()), "rows_per_day": counts, "warehouse": backend.dialect.name,

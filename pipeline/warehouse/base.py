@@ -36,6 +36,10 @@ def to_arrow(table: Table, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
                                 schema=arrow_schema(table))
 
 
+class WarehouseOutOfMemory(RuntimeError):
+    """The engine hit its memory limit; the message names the setting that raises it (one line, no engine trace)."""
+
+
 @dataclass
 class BytesBilled:
     """What the query jobs of one `Warehouse.metering()` block billed and processed, summed; None while nothing

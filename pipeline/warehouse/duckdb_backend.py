@@ -12,7 +12,7 @@ from typing import Any, Iterator, Mapping
 import duckdb
 import pyarrow as pa
 
-from pipeline.warehouse.base import Warehouse
+from pipeline.warehouse.base import Warehouse, WarehouseOutOfMemory
 from pipeline.warehouse.dialect import DuckDBDialect
 
 _LOCK_RETRY_SECONDS = 30.0
@@ -42,6 +42,10 @@ class DuckDBWarehouse(Warehouse):
                 delay = min(delay * 2, 1.0)
         try:
             yield conn
+        except duckdb.OutOfMemoryException as exc:
+            limit = self.config["memory_limit"]
+            raise WarehouseOutOfMemory(f"DuckDB ran out of memory at its limit of {limit} (VA_DUCKDB_MEMORY_LIMIT, "
+                                       f"the warehouse resource's duckdb_memory_limit)") from exc
         finally:
             conn.close()
 
