@@ -125,14 +125,15 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
         error_y=dict(type="data", symmetric=False, array=[r["meeting_rate_high"] - r["meeting_rate"] for r in versions],
                      arrayminus=[r["meeting_rate"] - r["meeting_rate_low"] for r in versions]),
         text=[f"{r['meeting_rate_vs_baseline']} · {r['calls']} calls" for r in versions], textposition="outside")),
-        "Meeting-booked rate by agent version (95 % interval, vs baseline)", "share of calls", percent=True,
-        by_day=False)
+        "Meeting rate by agent version (95 % CI)", "share of calls", percent=True, by_day=False)
     disagreement = data["disagreement"]
     figures["disagreement"] = layout(go.Figure(go.Bar(
         x=[r["field"] for r in disagreement], y=[r["disagreements"] / r["compared"] for r in disagreement],
         text=[f"{r['compared']} calls" for r in disagreement], marker_color="#e45756")),
-        "Rules vs LLM: disagreement per signal" + ("" if disagreement else " (no LLM answers in this window)"),
-        "share of calls", percent=True, by_day=False)
+        "Rules vs LLM disagreement per signal", "share of calls", percent=True, by_day=False)
+    if not disagreement:  # the heuristic-only default: say why the chart is empty instead of drawing bare axes
+        figures["disagreement"].update_xaxes(visible=False).update_yaxes(visible=False).add_annotation(
+            text="No LLM answers in this window", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
     return figures
 
 
