@@ -29,7 +29,7 @@ from pipeline.llm.plan import current_plan  # noqa: E402
 from pipeline.llm.prompt import build_messages, system_prompt, transcript_text  # noqa: E402
 from pipeline.llm.rubric import in_band, score_analysis  # noqa: E402
 from pipeline.llm.schema import Analysis, response_format  # noqa: E402
-from pipeline.privacy.pii import redact  # noqa: E402
+from pipeline.llm.sessions import sent_turns  # noqa: E402
 from pipeline.analysis.scoring import score_lead  # noqa: E402
 
 FIXED_OUTPUT_TOKENS = 350
@@ -61,7 +61,7 @@ def measure(count: int = 1000) -> dict:
             "all_sync": 0.0}
     inputs, outputs, routed, hot = [], [], 0, 0
     for payload in generate_sessions(count, 1, 7):
-        turns = [(t["role"], redact(t["text"])) for t in payload["transcript"] if t["role"] in ("user", "assistant")]
+        turns = sent_turns((t["role"], t["text"]) for t in payload["transcript"])
         n = sum(tokens(m["content"]) for m in build_messages(transcript_text(turns))) + schema_tokens
         inputs.append(n)
         caller = [t for r, t in turns if r == "user"]

@@ -26,7 +26,7 @@ from pipeline.llm.evidence import verify_fields
 from pipeline.llm.plan import Plan
 from pipeline.llm.prompt import transcript_text
 from pipeline.llm.rubric import score_analysis
-from pipeline.privacy.pii import redact
+from pipeline.llm.sessions import sent_turns
 
 RULES_NOT_SAID = {**Signals().to_dict(), "lead_tier": None}
 PROGRESS_EVERY = 10
@@ -61,15 +61,9 @@ def not_said(plan: Plan) -> dict[str, Any]:
     return {f.name: RULES_NOT_SAID.get(f.name, [] if f.type == "list" else None) for f in plan.fields}
 
 
-def redacted_turns(record: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(role, redacted text) of the user and assistant turns with text, in order, as the pipeline sends them."""
-    return [(t["role"], redact(t["text"])) for t in record["transcript"]
-            if t["role"] in ("user", "assistant") and t.get("text")]
-
-
 def ask(client: LLMClient, model: str, record: Mapping[str, Any], threshold: int) -> LLMAnswer:
     """One call's answer, counted as the warehouse would count it: verified fields only, the rubric's tier."""
-    turns = redacted_turns(record)
+    turns = sent_turns((t["role"], t.get("text")) for t in record["transcript"])
     caller_lines = [text for role, text in turns if role == "user"]
     if not caller_lines:
         return LLMAnswer(None, "not sent: no caller lines (the pipeline keeps the heuristic score)")

@@ -28,29 +28,37 @@ def claims_nothing(value: Any) -> bool:
     return value is None or value is False or value == []
 
 
-def is_verified(value: Any, evidence: str, lines: Iterable[str]) -> bool:
-    """True when `value` claims nothing, or every piece of `evidence` is in one of `lines` (as words)."""
+def _normalised(lines: Iterable[str]) -> list[str]:
+    """Lines as space-padded words, so a piece matches whole words only."""
+    return [f" {_words(line)} " for line in lines]
+
+
+def _verified(value: Any, evidence: str, normalised: list[str]) -> bool:
     if claims_nothing(value):
         return True
     pieces = [p for p in (_words(piece) for piece in ELLIPSIS.split(evidence or "")) if p]
-    if not pieces:
-        return False
-    normalised = [f" {_words(line)} " for line in lines]
-    return all(any(f" {piece} " in line for line in normalised) for piece in pieces)
+    return bool(pieces) and all(any(f" {piece} " in line for line in normalised) for piece in pieces)
+
+
+def is_verified(value: Any, evidence: str, lines: Iterable[str]) -> bool:
+    """True when `value` claims nothing, or every piece of `evidence` is in one of `lines` (as words)."""
+    return _verified(value, evidence, _normalised(lines))
 
 
 def verify_fields(plan: Plan, fields: Mapping[str, Mapping[str, Any]],
                   turns: Iterable[tuple[str, str]]) -> dict[str, dict[str, Any]]:
     """The answer's fields in plan order, each `{"value", "evidence", "verified"}`; `turns` are (role, text) as
-    sent to the model (redacted), so a quote of a placeholder like [EMAIL] still matches."""
+    sent to the model (redacted), so a quote of a placeholder like [EMAIL] still matches. Each role's lines are
+    normalised once, not once per field."""
     by_role: dict[str, list[str]] = {}
     for role, text in turns:
         by_role.setdefault(role, []).append(text)
+    normalised = {role: _normalised(lines) for role, lines in by_role.items()}
     checked = {}
     for f in plan.fields:
         if f.name not in fields:
             continue
         value, evidence = fields[f.name]["value"], fields[f.name]["evidence"]
         checked[f.name] = {"value": value, "evidence": evidence,
-                           "verified": is_verified(value, evidence, by_role.get(ROLE_OF[f.evidence_from], ()))}
+                           "verified": _verified(value, evidence, normalised.get(ROLE_OF[f.evidence_from], []))}
     return checked

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Iterable
 
 from pipeline.llm.prompt import transcript_hash, transcript_text
 from pipeline.privacy.pii import redact
@@ -26,20 +27,29 @@ class Session:
     hash: str = ""
 
 
+SENT_ROLES = ("user", "assistant")
+
+
+def sent_turns(turns: Iterable[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """(role, redacted text) of the caller and agent turns that have text, in order: what the model is sent. The
+    pipeline, `voice-analytics eval` and the cost benchmark all build transcripts through it."""
+    return [(role, redact(text)) for role, text in turns if role in SENT_ROLES and text]
+
+
 def load_sessions(warehouse: Warehouse, day: date) -> list[Session]:
     d, params = warehouse.dialect, {"day": day}
     heuristic = warehouse.query(f"SELECT session_id, lead_score, lead_tier, reasons FROM {d.table('lead_scores')} "
                                 f"WHERE session_date = {d.param('day')} ORDER BY session_id", params).to_pylist()
-    turns = defaultdict(list)
+    raw = defaultdict(list)
     turn_rows = warehouse.query(f"SELECT session_id, role, text FROM {d.table('stg_session_turns')} "
                                 f"WHERE session_date = {d.param('day')} AND role IN ('user', 'assistant') "
                                 f"ORDER BY session_id, turn_index", params)
     for row in turn_rows.to_pylist():
-        if row["text"]:
-            turns[row["session_id"]].append((row["role"], redact(row["text"])))
+        raw[row["session_id"]].append((row["role"], row["text"]))
+    turns = {session_id: sent_turns(pairs) for session_id, pairs in raw.items()}
     sessions = []
     for h in heuristic:
-        mine = turns[h["session_id"]]
+        mine = turns.get(h["session_id"], [])
         s = Session(h["session_id"], h, [t for r, t in mine if r == "user"], mine)
         if s.caller_lines:
             s.transcript = transcript_text(mine)
