@@ -1,10 +1,11 @@
-"""The dbt project as Dagster assets, in two selections around the Python analysis:
+"""The dbt project as Dagster assets, in three selections around the Python analysis and the destinations:
 
     raw_sessions -> dbt_payload_models (stg_session_turns, stg_session_tool_calls, stg_session_usage,
                     int_session_inputs: the `payload` tag; their tests refer to nothing outside it)
                  -> session_signals -> lead_scores -> llm_scores (Python: the rules and the scorers)
                  -> dbt_marts (stg_sessions, int_session_scores, int_session_metrics, fct_sessions, agg_*,
                     dim_leads, hot_leads, sync_salesforce_leads) -> destinations
+                 -> dbt_health (int_session_timeline, agg_health_daily, agg_health_hourly: the `health` tag)
 
 Both are partitioned like everything else and run with `BackfillPolicy.single_run()`: a backfill passes its whole
 window as `min_date`/`max_date` vars to one `dbt build`, because concurrent dbt runs per partition clobber each
@@ -24,8 +25,9 @@ from pipeline.dbt_project import dbt_project
 from pipeline.partitions import daily_partitions
 from pipeline.resources import LeadRulesResource, WarehouseResource
 
-_GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "marts"}
+_GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "marts", "health": "health"}
 PAYLOAD_SELECTION = "tag:payload"
+HEALTH_SELECTION = "tag:health"
 # The line dbt/macros/bytes_billed.sql logs after each model on BigQuery, followed by a JSON object.
 BYTES_LOG_PREFIX = "va_bytes_billed "
 
@@ -37,6 +39,14 @@ class VoiceAnalyticsTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             return super().get_asset_key(dbt_resource_props)
         return dg.AssetKey(dbt_resource_props["name"])
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
+        """A model's `dagster_runs_after` meta adds deps on Python assets it reads through a shared table (the
+        health models read the milestones the destinations write), so Dagster orders them in a run."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        after = self.get_resource_props(manifest, unique_id).get("meta", {}).get("dagster_runs_after", [])
+        missing = [dg.AssetDep(key) for key in after if dg.AssetKey(key) not in {dep.asset_key for dep in spec.deps}]
+        return spec.merge_attributes(deps=missing) if missing else spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         layer = dbt_resource_props.get("fqn", ["", ""])[1]
@@ -93,11 +103,18 @@ def dbt_payload_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, w
     yield from _build(context, dbt, warehouse, lead_rules)
 
 
-@dbt_assets(name="dbt_marts", exclude=PAYLOAD_SELECTION, **_COMMON)
+@dbt_assets(name="dbt_marts", exclude=f"{PAYLOAD_SELECTION} {HEALTH_SELECTION}", **_COMMON)
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
               lead_rules: LeadRulesResource):
     """Everything set-based after the Python analysis: metrics, the chosen score, facts, aggregates and marts."""
     yield from _build(context, dbt, warehouse, lead_rules)
 
 
-DBT_ASSETS = [dbt_payload_models, dbt_marts]
+@dbt_assets(name="dbt_health", select=HEALTH_SELECTION, **_COMMON)
+def dbt_health(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+               lead_rules: LeadRulesResource):
+    """The health marts, after the destinations: when each call landed, was scored, alerted and synced."""
+    yield from _build(context, dbt, warehouse, lead_rules)
+
+
+DBT_ASSETS = [dbt_payload_models, dbt_marts, dbt_health]

@@ -66,7 +66,8 @@ def amplitude_events(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 
 
 @dg.asset(**_COMMON, deps=["agg_daily_kpis", "agg_latency_daily", "agg_cost_daily", "hot_leads", "fct_sessions",
-                         "agg_mentions_daily", "fct_agent_version_comparison", "agg_signal_disagreement_daily"],
+                         "agg_mentions_daily", "fct_agent_version_comparison", "agg_signal_disagreement_daily",
+                         "dim_leads", "agg_health_daily"],
           kinds={"html", "plotly"},
           description="A self-contained offline HTML dashboard (plotly.js embedded) under <data_dir>/dashboard/.")
 def dashboard(context: dg.AssetExecutionContext, warehouse: WarehouseResource,

@@ -9,6 +9,7 @@ from agent.signals import Signals
 from assets.materialize import materialize_days, table_asset_kwargs
 from pipeline.resources import LeadRulesResource, WarehouseResource
 from pipeline.analysis.scoring import score_lead
+from pipeline.health.milestones import record_scored
 from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.tables import LEAD_SCORES
 
@@ -34,6 +35,8 @@ def lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                                {"company": row["company"]} if row["company"] else {}, threshold=threshold)
             rows.append({"session_id": row["session_id"], "session_date": day, "lead_score": score.score,
                          "lead_tier": score.tier, "reasons": score.reasons, "scorer": "heuristic"})
-        return wh.replace_partition(LEAD_SCORES, day, to_arrow(LEAD_SCORES, rows))
+        written = wh.replace_partition(LEAD_SCORES, day, to_arrow(LEAD_SCORES, rows))
+        record_scored(wh, day)
+        return written
 
     return materialize_days(context, warehouse, build)

@@ -22,11 +22,16 @@ rules_backfill_job = dg.define_asset_job(
                 "scores, dbt marts) with no LLM request and nothing sent; what bench/ times.",
 )
 
-# The fast path: for today's partition llm_scores only asks about heuristic-hot sessions, synchronously, and the
-# Slack alert reads dbt's int_session_scores view over the fresh scores, so a hot call is alerted by the ingest
-# sensor's run, not the next day's.
+# The fast path, requested by the ingest sensor for each day that got calls (and hourly by intraday_schedule): for
+# today's partition llm_scores only asks about heuristic-hot sessions, synchronously; the Slack alert reads dbt's
+# int_session_scores view over the fresh scores, and the Salesforce sync the sync_salesforce_leads mart (the one
+# rule of what a lead is), so a hot call reaches sales' channel and the CRM within a minute of the call
+# (docs/performance.md, "Call end to hot lead"), not the next day. Both send exactly once: Slack skips what
+# `alerts_sent` holds, Salesforce what `salesforce_synced` holds with the same row hash, and each is in a pool of one.
+# The dashboard, Amplitude and the aggregates wait for the off-peak analytics_job.
 intraday_job = dg.define_asset_job(
     "intraday_job",
-    selection=dg.AssetSelection.keys("slack_hot_lead_alerts").upstream() - _RAW,
-    description="The hot-lead alert and everything upstream of it: cheap enough to refresh today every hour.",
+    selection=dg.AssetSelection.assets("slack_hot_lead_alerts", "salesforce_sync").upstream() - _RAW,
+    description="The hot-lead alert, the Salesforce lead sync and everything upstream of them: what a hot call "
+                "needs to reach Slack and the CRM, refreshed by the ingest sensor and hourly.",
 )

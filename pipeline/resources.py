@@ -23,7 +23,7 @@ from pipeline.destinations.slack import SlackConfig
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config
 from pipeline.analysis.scoring import DEFAULT_HOT_THRESHOLD
-from pipeline.settings import DEFAULT_BIGQUERY_MAX_BYTES_BILLED
+from pipeline.settings import DEFAULT_BIGQUERY_MAX_BYTES_BILLED, load_pipeline_settings
 from pipeline.warehouse import Warehouse
 from pipeline.warehouse.dialect import BigQueryDialect, Dialect, DuckDBDialect
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
@@ -85,17 +85,20 @@ class LeadRulesResource(dg.ConfigurableResource):
 
 class PubSubResource(dg.ConfigurableResource):
     """The subscription ingestion pulls from; the agent publishes to its topic. With `emulator_host` set, the
-    clients reach that emulator whatever the process environment says."""
+    clients reach that emulator whatever the process environment says. `monitoring_endpoint` is where the queue
+    depth is read (empty: Cloud Monitoring itself); a pipeline setting, as the agent never reads it."""
 
     project: str = "test-project"
     topic: str = "voice-sessions"
     subscription: str = "voice-sessions-ingest"
     emulator_host: str = ""
+    monitoring_endpoint: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PubSubResource":
         return cls(project=settings.gcp_project, topic=settings.pubsub_topic,
-                   subscription=settings.pubsub_subscription, emulator_host=settings.pubsub_emulator_host)
+                   subscription=settings.pubsub_subscription, emulator_host=settings.pubsub_emulator_host,
+                   monitoring_endpoint=load_pipeline_settings().monitoring_endpoint)
 
     def settings(self) -> Settings:
         """What the Pub/Sub clients (`agent/pubsub_clients.py`, shared with the agent) are built from."""

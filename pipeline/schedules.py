@@ -36,7 +36,8 @@ def offpeak_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 
 
 @dg.schedule(cron_schedule="15 * * * *", execution_timezone=settings.schedule_timezone, job=intraday_job,
-             default_status=AUTOMATION, description="Today's (UTC) partition of the cheap assets, every hour.")
+             default_status=AUTOMATION,
+             description="Today's (UTC) partition of the hot-lead fast path (Slack and Salesforce), every hour.")
 def intraday_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     day = today_partition(context.scheduled_execution_time)
     return dg.RunRequest(partition_key=day, run_key=f"intraday-{context.scheduled_execution_time:%Y%m%dT%H}")

@@ -73,6 +73,8 @@ class PipelineSettings:
     # Raw transcripts (and everything holding their text) are deleted once older than this many days.
     raw_retention_days: int = field(default_factory=lambda: _env_count("VA_RAW_RETENTION_DAYS", 90, "days"))
     retention_cron: str = field(default_factory=lambda: env("VA_RETENTION_CRON", "30 3 * * *"))
+    # host:port of a plaintext Cloud Monitoring (a test double); unset, the queue-depth sample reads the real one.
+    monitoring_endpoint: str = field(default_factory=lambda: env("VA_MONITORING_ENDPOINT"))
     openai_base_url: str = field(default_factory=lambda: env("OPENAI_BASE_URL"))
     salesforce_username: str = field(default_factory=lambda: env("SALESFORCE_USERNAME"))
     salesforce_domain: str = field(default_factory=lambda: env("SALESFORCE_DOMAIN", "login"))

@@ -24,8 +24,9 @@ def test_dagster_definitions_validate_accepts_the_workspace(tmp_path):
 
 def test_the_location_has_the_jobs_schedules_and_sensors():
     assert {"analytics_job", "rules_backfill_job", "intraday_job", "retention_job", "ingest_job",
-            "llm_batch_collect_job"} <= {job.name for job in defs.jobs}
-    assert {s.name for s in defs.schedules} == {"offpeak_schedule", "intraday_schedule", "retention_schedule"}
+            "llm_batch_collect_job", "queue_depth_job"} <= {job.name for job in defs.jobs}
+    assert {s.name for s in defs.schedules} == {"offpeak_schedule", "intraday_schedule", "retention_schedule",
+                                                "queue_depth_schedule"}
     assert {"pubsub_ingest_sensor", "llm_batch_sensor", "run_failure_to_slack"} <= {s.name for s in defs.sensors}
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
@@ -49,6 +50,15 @@ def test_the_graph_reads_raw_then_dbt_staging_then_python_analysis_then_dbt_mart
     assert "session_transcripts" not in {k.to_user_string() for k in graph.get_all_asset_keys()}
 
 
+def test_the_intraday_job_takes_a_hot_call_to_slack_and_salesforce_and_no_further():
+    """The ingest sensor's run is the fast path: the alert, the lead sync and what they read, so a hot lead reaches
+    both within a minute; what only the off-peak run needs (aggregates, dashboard, Amplitude) stays out of it."""
+    keys = {k.to_user_string() for k in defs.resolve_job_def("intraday_job").asset_layer.executable_asset_keys}
+    assert {"slack_hot_lead_alerts", "salesforce_sync", "sync_salesforce_leads", "int_session_scores",
+            "llm_scores"} <= keys
+    assert not keys & {"raw_sessions", "dashboard", "amplitude_events", "agg_daily_kpis", "hot_leads"}
+
+
 def test_make_instance_limits_every_pool_the_assets_use_to_one():
     """A pool the instance has no explicit limit for is unlimited: every pool named on an asset must be in the
     Makefile's `instance` loop, or overlapping runs would pay the LLM or alert Slack twice."""
@@ -59,7 +69,7 @@ def test_make_instance_limits_every_pool_the_assets_use_to_one():
     assert "concurrency set $pool 1" in loop
 
 
-AUTOMATED = ("pubsub_ingest_sensor", "offpeak_schedule", "intraday_schedule")
+AUTOMATED = ("pubsub_ingest_sensor", "offpeak_schedule", "intraday_schedule", "queue_depth_schedule")
 
 
 @pytest.mark.parametrize("env, expected", [
@@ -67,7 +77,7 @@ AUTOMATED = ("pubsub_ingest_sensor", "offpeak_schedule", "intraday_schedule")
     ({"VA_WAREHOUSE": "bigquery"}, "RUNNING"),  # production: calls flow and the nightly run happens
     ({"VA_WAREHOUSE": "bigquery", "VA_AUTOMATION": "off"}, "STOPPED"),
 ])
-def test_the_ingest_sensor_and_the_run_schedules_start_on_in_production_only(tmp_path, env, expected):
+def test_the_ingest_sensor_and_the_run_and_queue_depth_schedules_start_on_in_production_only(tmp_path, env, expected):
     code = ("from pipeline.definitions import defs\n"
             f"items = [defs.get_sensor_def({AUTOMATED[0]!r}), *map(defs.get_schedule_def, {AUTOMATED[1:]!r})]\n"
             "print(sorted({item.default_status.name for item in items}))")

@@ -39,6 +39,7 @@ NOT_DEPLOYED = {
     "VA_DUCKDB_MEMORY_LIMIT": "the embedded DuckDB warehouse; production is BigQuery",
     "VA_BIGQUERY_ENDPOINT": "the BigQuery emulator; set in production it would send every query there",
     "PUBSUB_EMULATOR_HOST": "the Pub/Sub emulator; set in production it would pull from it",
+    "VA_MONITORING_ENDPOINT": "a plaintext Cloud Monitoring double for tests; set in production it would read queue depth there",
     "VA_SPOOL_DIR": "the agent's recorder, which runs in the LiveKit worker, not in Dagster",
     "VA_EXPORT_TIMEOUT_S": "the agent's recorder, which runs in the LiveKit worker, not in Dagster",
 }

@@ -1,11 +1,12 @@
 """Fault 8: two runs of the same partition at once, and a backfill overlapping the schedule's run of its last day,
-as real `dagster asset materialize` processes on one DuckDB file, with the LLM and Slack loopback servers.
+as real `dagster asset materialize` processes on one DuckDB file, with the LLM, Slack and Salesforce loopback
+servers.
 
 The decision: the deterministic assets need no limit (each replaces its day in one transaction and DuckDB makes
-a second process wait for the file, so whichever run writes last writes the same rows); the two assets with
-outside effects are in Dagster pools (`llm`, `slack`, limit 1 in the instance), so an overlapping run takes its
-turn and finds the answers cached and the alerts recorded. The proof: nothing is asked or alerted twice, and a
-lone re-run afterwards changes no table's content.
+a second process wait for the file, so whichever run writes last writes the same rows); the three assets with
+outside effects are in Dagster pools (`llm`, `slack`, `salesforce`, limit 1 in the instance), so an overlapping
+run takes its turn and finds the answers cached, the alerts recorded and the leads synced with the same hash.
+The proof: nothing is asked, alerted or upserted twice, and a lone re-run afterwards changes no table's content.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 
 from conftest import DAY, dagster_resources, land_generated
 from fake_http import serve
+from fake_salesforce import SalesforceHandler, SalesforceState
 from fake_slack import SlackHandler, SlackState
 from fault_helpers import digests, finish, pooled_dagster_home, start_materialize
 from openai_server import fake_openai, llm_env  # noqa: F401 (fixtures)
@@ -29,7 +31,8 @@ from test_slack import alerted_sessions, hot_ids
 
 DAYS = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
 TABLES = ["stg_session_turns", "session_signals", "lead_scores", "llm_scores"]
-# What the ingest sensor's run and the hourly schedule materialize: the Slack alert and everything upstream.
+# What the ingest sensor's run and the hourly schedule materialize: the Slack alert, the Salesforce sync and
+# everything upstream of them.
 INTRADAY = sorted(key.to_user_string() for key in defs.resolve_job_def("intraday_job").asset_layer.executable_asset_keys)
 
 
@@ -42,9 +45,21 @@ def slack(monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
+def salesforce(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    state = SalesforceState()
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    with serve(SalesforceHandler, state, tls_dir=tls) as url:
+        for name, value in {"SALESFORCE_INSTANCE_URL": url, "SALESFORCE_ACCESS_TOKEN": state.access_token,
+                            "REQUESTS_CA_BUNDLE": str(tls / "cert.pem")}.items():
+            monkeypatch.setenv(name, value)
+        yield state
+
+
+@pytest.fixture
 def home() -> Path:
     pools = {node.pool for node in defs.resolve_job_def("analytics_job").graph.node_defs if getattr(node, "pool", None)}
-    assert {"llm", "slack"} <= pools
+    assert {"llm", "slack", "salesforce"} <= pools
     return pooled_dagster_home(Path(os.environ["DAGSTER_HOME"]), tuple(sorted(pools)))
 
 
@@ -59,22 +74,25 @@ def asked(server) -> Counter:
     return sent
 
 
-def assert_lone_rerun_changes_nothing(warehouse, days, server, slack_state: SlackState) -> None:
+def assert_lone_rerun_changes_nothing(warehouse, days, server, slack_state: SlackState,
+                                      salesforce_state: SalesforceState) -> None:
     before = {day: digests(warehouse, TABLES, day) for day in days}
-    requests, alerts = server.total_requests(), len(slack_state.statuses)
+    requests, alerts, upserts = server.total_requests(), len(slack_state.statuses), len(salesforce_state.requests)
     job = defs.resolve_job_def("intraday_job")
     for day in days:
         result = job.execute_in_process(partition_key=day.isoformat(), resources=dagster_resources(warehouse))
         assert result.success
     assert {day: digests(warehouse, TABLES, day) for day in days} == before
-    assert (server.total_requests(), len(slack_state.statuses)) == (requests, alerts)
+    assert (server.total_requests(), len(slack_state.statuses), len(salesforce_state.requests)) == (
+        requests, alerts, upserts)
 
 
 @pytest.mark.parametrize("first, days", [
     (["--partition", DAY.isoformat()], [DAY]),
     (["--partition-range", f"{DAYS[0]}...{DAYS[-1]}"], DAYS),
 ], ids=["same-partition-twice", "backfill-over-the-schedule"])
-def test_overlapping_runs_ask_alert_and_write_once(duckdb_warehouse, llm_env, slack, home, first, days):
+def test_overlapping_runs_ask_alert_upsert_and_write_once(duckdb_warehouse, llm_env, slack, salesforce, home, first,
+                                                          days):
     land_generated(duckdb_warehouse, 50 * len(days), days=len(days))
     runs = [start_materialize(",".join(INTRADAY), partitions, home)
             for partitions in (first, ["--partition", DAY.isoformat()])]  # the second: the schedule's run
@@ -86,6 +104,9 @@ def test_overlapping_runs_ask_alert_and_write_once(duckdb_warehouse, llm_env, sl
     assert sent and max(sent.values()) == 1, "no transcript is paid for twice"
     alerted = Counter(alerted_sessions(slack))
     assert set(alerted) == hot_ids(duckdb_warehouse, days=days) and set(alerted.values()) == {1}
+    upserted = Counter(key for _, key in salesforce.accepted)
+    leads = duckdb_warehouse.query("SELECT external_id FROM sync_salesforce_leads").column("external_id").to_pylist()
+    assert set(upserted) == set(leads) and set(upserted.values()) == {1}, "each lead upserted once"
     for day in days:
         assert duckdb_warehouse.scalar("SELECT COUNT(*) FROM lead_scores WHERE session_date = $d", {"d": day}) == 50
-    assert_lone_rerun_changes_nothing(duckdb_warehouse, days, llm_env, slack)
+    assert_lone_rerun_changes_nothing(duckdb_warehouse, days, llm_env, slack, salesforce)

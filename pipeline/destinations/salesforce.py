@@ -31,6 +31,7 @@ from pipeline.destinations.common import (
     delete_statement, ensure_destination_tables, merge_statements, row_hash, write_outbox,
 )
 from pipeline.destinations.tables import SALESFORCE_FAILED, SALESFORCE_SYNCED
+from pipeline.health.milestones import SYNCED, record_milestone
 from pipeline.llm.plan import Plan, current_plan
 from pipeline.retry import RetryPolicy
 from pipeline.warehouse import Warehouse, to_arrow
@@ -146,22 +147,32 @@ def lead_record(row: Mapping[str, Any], external_id_field: str, fields: Mapping[
     return record
 
 
-def load_pending(wh: Warehouse, external_id_field: str,
-                 fields: Mapping[str, str]) -> tuple[dict[str, dict], dict[str, str], int]:
-    """Records whose hash Salesforce has not accepted yet, their hashes, and how many rows were unchanged."""
+@dataclass
+class Pending:
+    """The records Salesforce has not accepted yet (by External ID), their hashes, the latest call behind each
+    (the `synced` milestone's session) and how many rows were unchanged."""
+    records: dict[str, dict] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    sessions: dict[str, tuple[str, date]] = field(default_factory=dict)
+    unchanged: int = 0
+
+
+def load_pending(wh: Warehouse, external_id_field: str, fields: Mapping[str, str]) -> Pending:
     d = wh.dialect
     rows = wh.query(f"SELECT * FROM {d.table('sync_salesforce_leads')} ORDER BY external_id").to_pylist()
     synced = {r["external_id"]: r["row_hash"] for r in wh.query(
         f"SELECT external_id, row_hash FROM {d.table(SALESFORCE_SYNCED.name)}").to_pylist()}
-    records, hashes, unchanged = {}, {}, 0
+    pending = Pending()
     for row in rows:
         record = lead_record(row, external_id_field, fields)
         digest = row_hash(record)
-        if synced.get(row["external_id"]) == digest:
-            unchanged += 1
+        key = row["external_id"]
+        if synced.get(key) == digest:
+            pending.unchanged += 1
             continue
-        records[row["external_id"]], hashes[row["external_id"]] = record, digest
-    return records, hashes, unchanged
+        pending.records[key], pending.hashes[key] = record, digest
+        pending.sessions[key] = (row["latest_session_id"], row["latest_session_date"])
+    return pending
 
 
 class RateLimited(Exception):
@@ -263,13 +274,15 @@ def sync_leads(wh: Warehouse, config: SalesforceConfig, client: Any = None, plan
     fields go where `plan` (default: the current analysis plan) maps them."""
     ensure_destination_tables(wh)
     fields = field_map(plan or current_plan())
-    records, hashes, unchanged = load_pending(wh, config.external_id_field, fields)
-    result = SyncResult(dry_run=not (config.has_credentials or client is not None), candidates=len(records) + unchanged,
-                        unchanged=unchanged)
+    pending = load_pending(wh, config.external_id_field, fields)
+    records = pending.records
+    result = SyncResult(dry_run=not (config.has_credentials or client is not None),
+                        candidates=len(records) + pending.unchanged, unchanged=pending.unchanged)
     if not records:
         return result
     if result.dry_run:
         write_outbox(wh, "salesforce", records)
+        record_milestone(wh, SYNCED, pending.sessions.values())
         result.sent = 0
         result.api = "outbox"
         return result
@@ -279,7 +292,8 @@ def sync_leads(wh: Warehouse, config: SalesforceConfig, client: Any = None, plan
     result.api = "bulk2" if len(batch) > config.bulk_threshold else "rest"
 
     def on_results(ok: dict[str, str], failed: dict[str, str]) -> None:
-        record_results(wh, hashes, ok, failed, result.api)
+        record_results(wh, pending.hashes, ok, failed, result.api)
+        record_milestone(wh, SYNCED, [pending.sessions[key] for key in ok])
         result.sent += len(ok) + len(failed)
         result.succeeded += len(ok)
         result.failed += len(failed)

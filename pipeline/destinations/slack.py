@@ -26,6 +26,7 @@ import httpx
 from pipeline.clock import utcnow
 from pipeline.destinations.common import ensure_destination_tables, upsert, write_outbox
 from pipeline.destinations.tables import ALERTS_SENT
+from pipeline.health.milestones import ALERTED, record_milestone
 from pipeline.retry import RetryPolicy, retryable_status
 from pipeline.warehouse import Warehouse
 
@@ -125,6 +126,7 @@ def send_hot_lead_alerts(wh: Warehouse, days: Sequence[date], config: SlackConfi
         return result
     if result.dry_run:
         write_outbox(wh, "slack", {r["session_id"]: alert_message(r, config) for r in rows})
+        record_milestone(wh, ALERTED, [(r["session_id"], r["session_date"]) for r in rows])
         return result
     own_client = client is None
     client = client or httpx.Client()
@@ -141,6 +143,7 @@ def send_hot_lead_alerts(wh: Warehouse, days: Sequence[date], config: SlackConfi
             upsert(wh, ALERTS_SENT, ["session_id"], [{
                 "session_id": row["session_id"], "session_date": row["session_date"], "channel": "slack",
                 "lead_score": int(row["lead_score"]), "sent_at": utcnow()}], update=False)
+            record_milestone(wh, ALERTED, [(row["session_id"], row["session_date"])])
             result.sent += 1
     finally:
         if own_client:

@@ -23,6 +23,7 @@ class HealthTargets:
     sync_p95_s: float = 60  # call end -> Salesforce upsert, p95
     error_rate: float = 0.01  # (rejected messages + LLM failures + destination failures) / messages received
     cost_per_session_usd: float = 0.25  # voice + LLM + warehouse
+    stale_after_h: float = 26  # the daily marts and the dashboard: the 02:00 run plus slack (freshness policies)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ select
     t.first_contact_at,
     t.last_contact_at,
     latest.session_id as latest_session_id,
+    latest.session_date as latest_session_date,
     latest.lead_score as latest_score,
     latest.lead_tier as latest_tier,
     latest.next_step as latest_next_step,

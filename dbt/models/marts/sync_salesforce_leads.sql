@@ -20,6 +20,7 @@ select
     first_contact_at,
     last_contact_at,
     latest_session_id,
+    latest_session_date,
     latest_next_step as next_step,
     {{ va_join_first('latest_reasons', 5) }} as top_reasons,
     {%- for name, kind in va_signal_fields() %}
