@@ -1,9 +1,11 @@
 """The heuristic lead score: the always-available fallback and the cheap fast path the LLM scorer sits beside.
-It reads only the day's signals (not-a-fit reason included) and the caller's company, not the transcripts."""
+It reads only the day's signals (not-a-fit reason included) and the caller's company, not the transcripts, in
+bounded batches like the signals."""
 
 from datetime import date
 
 import dagster as dg
+import pyarrow as pa
 
 from agent.signals import Signals
 from assets.materialize import materialize_days, table_asset_kwargs
@@ -24,18 +26,23 @@ def lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 lead_rules: LeadRulesResource) -> dg.MaterializeResult:
     threshold = lead_rules.hot_lead_threshold
 
-    def build(wh: Warehouse, day: date) -> int:
-        d, rows = wh.dialect, []
-        signals = wh.query(
-            f"SELECT g.*, r.participant_company AS company FROM {d.table('session_signals')} AS g "
-            f"JOIN {d.table('raw_sessions')} AS r ON r.session_id = g.session_id AND r.session_date = g.session_date "
-            f"WHERE g.session_date = {d.param('day')} ORDER BY g.session_id", {"day": day})
-        for row in signals.to_pylist():
+    def score_batch(batch: pa.RecordBatch, day: date) -> pa.Table:
+        rows = []
+        for row in batch.to_pylist():
             score = score_lead(Signals(**{name: row[name] for name in SIGNAL_FIELDS}),
                                {"company": row["company"]} if row["company"] else {}, threshold=threshold)
             rows.append({"session_id": row["session_id"], "session_date": day, "lead_score": score.score,
                          "lead_tier": score.tier, "reasons": score.reasons, "scorer": "heuristic"})
-        written = wh.replace_partition(LEAD_SCORES, day, to_arrow(LEAD_SCORES, rows))
+        return to_arrow(LEAD_SCORES, rows)
+
+    def build(wh: Warehouse, day: date) -> int:
+        d = wh.dialect
+        written = wh.replace_partition_streamed(
+            LEAD_SCORES, day,
+            f"SELECT g.*, r.participant_company AS company FROM {d.table('session_signals')} AS g "
+            f"JOIN {d.table('raw_sessions')} AS r ON r.session_id = g.session_id AND r.session_date = g.session_date "
+            f"WHERE g.session_date = {d.param('day')} AND r.session_date = {d.param('day')}", {"day": day},
+            lambda batch: score_batch(batch, day))
         record_scored(wh, day)
         return written
 

@@ -1,12 +1,15 @@
 """Sales signals re-extracted in batch with the same pure rules the agent runs live, so improving a rule and
 backfilling rewrites history consistently. dbt's `int_session_inputs` hands over one row per session (the turns in
-order, successful tool names), so Python never groups rows itself."""
+order, successful tool names), so Python never groups rows itself; the day streams through in bounded batches
+(`Warehouse.replace_partition_streamed`), so a million-call day needs no more memory than a small one."""
 
 from datetime import date
+from typing import Iterator
 
 import dagster as dg
+import pyarrow as pa
 
-from agent.signals import extract_signals, load_vocabulary
+from agent.signals import Signals, Vocabulary, extract_signals, load_vocabulary
 from assets.materialize import materialize_days, table_asset_kwargs
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse, to_arrow
@@ -15,13 +18,30 @@ from pipeline.warehouse.tables import SESSION_SIGNALS
 INPUT_COLUMNS = ("session_id", "turn_roles", "turn_texts", "tool_names")
 
 
-def day_inputs(warehouse: Warehouse, day: date) -> list[tuple]:
-    """(session_id, turn roles, turn texts, tool names) per session of the day, in session_id order."""
+def inputs_sql(warehouse: Warehouse) -> str:
+    """One day's sessions with their turns and tool names; in no particular order, so the engine can stream it."""
     d = warehouse.dialect
-    table = warehouse.query(f"SELECT {', '.join(INPUT_COLUMNS)} FROM {d.table('int_session_inputs')} "
-                            f"WHERE session_date = {d.param('day')} ORDER BY session_id", {"day": day})
-    # Column by column: Arrow's per-row dicts would cost about as much as the signal rules themselves.
-    return list(zip(*(table.column(name).to_pylist() for name in INPUT_COLUMNS)))
+    return (f"SELECT {', '.join(INPUT_COLUMNS)} FROM {d.table('int_session_inputs')} "
+            f"WHERE session_date = {d.param('day')}")
+
+
+def session_inputs(rows: pa.RecordBatch | pa.Table) -> Iterator[tuple]:
+    """(session_id, turn roles, turn texts, tool names) per row. Column by column: Arrow's per-row dicts would
+    cost about as much as the signal rules themselves."""
+    return zip(*(rows.column(name).to_pylist() for name in INPUT_COLUMNS))
+
+
+def signal_rows(batch: pa.RecordBatch, day: date, vocabulary: Vocabulary) -> pa.Table:
+    """The signals of a batch of sessions. Identical calls (the same turns and tools: a wrong number, a hang-up)
+    are read once per batch; the rules already cache each distinct utterance."""
+    seen: dict[tuple, Signals] = {}
+    rows = []
+    for session_id, roles, texts, tools in session_inputs(batch):
+        key = (tuple(roles or ()), tuple(texts or ()), tuple(tools or ()))
+        if key not in seen:
+            seen[key] = extract_signals((), key[2], (), vocabulary, turns=list(zip(key[0], key[1])))
+        rows.append({"session_id": session_id, "session_date": day, **seen[key].to_dict()})
+    return to_arrow(SESSION_SIGNALS, rows)
 
 
 @dg.asset(**table_asset_kwargs(
@@ -34,11 +54,7 @@ def session_signals(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     vocabulary = load_vocabulary()
 
     def build(wh: Warehouse, day: date) -> int:
-        rows = [
-            {"session_id": session_id, "session_date": day,
-             **extract_signals((), tools or [], (), vocabulary, turns=list(zip(roles or [], texts or []))).to_dict()}
-            for session_id, roles, texts, tools in day_inputs(wh, day)
-        ]
-        return wh.replace_partition(SESSION_SIGNALS, day, to_arrow(SESSION_SIGNALS, rows))
+        return wh.replace_partition_streamed(SESSION_SIGNALS, day, inputs_sql(wh), {"day": day},
+                                             lambda batch: signal_rows(batch, day, vocabulary))
 
     return materialize_days(context, warehouse, build)

@@ -32,12 +32,18 @@ class FailingDuckDB(DuckDBWarehouse):
         super().__init__(path)
         self.marker, self.fail_on, self.writes = marker, fail_on, writes
 
-    def run_transaction(self, statements, params=None, staged=None) -> None:
+    def _failing(self, statements: list[str]) -> list[str]:
         if any(self.marker in s for s in statements):
             self.writes[0] += 1
             if self.writes[0] == self.fail_on:
-                statements = [*statements, f"SELECT error('{INJECTED}')"]
-        super().run_transaction(statements, params, staged)
+                return [*statements, f"SELECT error('{INJECTED}')"]
+        return statements
+
+    def run_transaction(self, statements, params=None, staged=None) -> None:
+        super().run_transaction(self._failing(statements), params, staged)
+
+    def _swap_statements(self, table, select_sql) -> list[str]:  # a streamed partition's swap
+        return self._failing(super()._swap_statements(table, select_sql))
 
 
 class FailingWarehouse(WarehouseResource):

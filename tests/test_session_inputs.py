@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import DAY, land_payloads, materialize_assets
 
-from assets.signals import day_inputs
+from assets.signals import inputs_sql, session_inputs
 from pipeline.generator import generate_sessions
 from pipeline.resources import WarehouseResource
 
@@ -34,7 +34,7 @@ def test_inputs_keep_the_successful_tool_calls_in_call_order(warehouse, request)
                                                       "int_session_inputs"], DAY.isoformat())
 
     inputs = {session_id: (list(zip(roles or [], texts or [])), tools or [])
-              for session_id, roles, texts, tools in day_inputs(warehouse, DAY)}
+              for session_id, roles, texts, tools in session_inputs(warehouse.query(inputs_sql(warehouse), {"day": DAY}))}
 
     assert inputs[mixed["session_id"]][1] == ["unleash_search_knowledge", "book_sales_meeting"]
     assert inputs[failed_only["session_id"]][1] == []

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -59,6 +59,9 @@ class BytesBilled:
         if self.billed is None and self.processed is None:
             return {}
         return {"bytes_billed": self.billed, "bytes_processed": self.processed}
+
+
+STREAM_BATCH_ROWS = 20_000  # sessions per batch: a few MB of turns, far under the default 1 GB DuckDB limit
 
 
 class Warehouse(ABC):
@@ -115,6 +118,15 @@ class Warehouse(ABC):
         self.run_transaction(self.dialect.replace_partition(table, self._select_staged(table, "rows")), {"day": day},
                              {"rows": rows})
         return rows.num_rows
+
+    @abstractmethod
+    def replace_partition_streamed(self, table: Table, day: date, sql: str, params: Mapping[str, Any],
+                                   transform: Callable[[pa.RecordBatch], pa.Table],
+                                   rows_per_batch: int = STREAM_BATCH_ROWS) -> int:
+        """Replace one day of `table` with `transform` applied to the rows of `sql`, one bounded batch at a time:
+        a run holds one batch in Python, not the day, whatever the day's size. The batches gather in a staging
+        table and the day is swapped in one statement or transaction at the end, so a run that fails midway leaves
+        the old day whole. Returns the rows written."""
 
     def replace_table(self, table: Table, rows: pa.Table) -> int:
         """Replace every row of an unpartitioned `table` with rows computed in Python, in one transaction."""

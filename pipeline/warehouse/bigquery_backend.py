@@ -16,7 +16,7 @@ import io
 import re
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -26,7 +26,7 @@ from google.auth.credentials import AnonymousCredentials, Credentials
 from google.cloud import bigquery
 
 from pipeline.settings import DEFAULT_BIGQUERY_MAX_BYTES_BILLED
-from pipeline.warehouse.base import Warehouse
+from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, to_arrow
 from pipeline.warehouse.dialect import BigQueryDialect
 from pipeline.warehouse.tables import Table
 
@@ -136,7 +136,29 @@ class BigQueryWarehouse(Warehouse):
             for name in staged:
                 self.client.delete_table(self._staged_id(name), not_found_ok=True)
 
-    def _stage(self, name: str, rows: pa.Table) -> None:
+    def replace_partition_streamed(self, table: Table, day: date, sql: str, params: Mapping[str, Any],
+                                   transform: Callable[[pa.RecordBatch], pa.Table],
+                                   rows_per_batch: int = STREAM_BATCH_ROWS) -> int:
+        """The query's result streams as Arrow record batches (the Storage Read API's streams in production, REST
+        pages of `rows_per_batch` on an emulator); each transformed batch is appended to a staging table by a load
+        job, and one MERGE swaps the day."""
+        written = 0
+        staged = f"stream_{table.name}"
+        try:
+            self._stage(staged, to_arrow(table, []))  # the day may have no rows: the swap still empties it
+            job = self.client.query(sql, job_config=self._job_config(params))
+            result = job.result(page_size=rows_per_batch)
+            self._bill(job.total_bytes_billed, job.total_bytes_processed)
+            for batch in result.to_arrow_iterable(bqstorage_client=self.read_client):
+                rows = transform(batch)
+                self._stage(staged, rows, append=True)
+                written += rows.num_rows
+            self._run(self.dialect.replace_partition(table, self._select_staged(table, staged))[0], {"day": day})
+        finally:
+            self.client.delete_table(self._staged_id(staged), not_found_ok=True)
+        return written
+
+    def _stage(self, name: str, rows: pa.Table, append: bool = False) -> None:
         """Load Arrow rows as Parquet (no pandas round trip); list inference keeps string[] as ARRAY<STRING>."""
         buffer = io.BytesIO()
         pq.write_table(rows, buffer)
@@ -145,6 +167,7 @@ class BigQueryWarehouse(Warehouse):
         options.enable_list_inference = True
         schema = [_schema_field(f) for f in rows.schema]
         self.client.create_table(bigquery.Table(self._staged_id(name), schema=schema), exists_ok=True)
-        config = bigquery.LoadJobConfig(write_disposition="WRITE_TRUNCATE", source_format="PARQUET",
+        config = bigquery.LoadJobConfig(write_disposition="WRITE_APPEND" if append else "WRITE_TRUNCATE",
+                                        source_format="PARQUET",
                                         parquet_options=options, schema=schema)
         self.client.load_table_from_file(buffer, self._staged_id(name), job_config=config).result()

@@ -1,0 +1,89 @@
+"""A day streams through Python in bounded batches (`Warehouse.replace_partition_streamed`), on both engines: the
+rows equal the whole-day computation, no batch exceeds its bound, a run that fails midway leaves the old day whole
+and no staging table behind, and an empty day empties the partition."""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow as pa
+import pytest
+
+from agent.signals import load_vocabulary
+from assets.signals import inputs_sql, signal_rows
+from conftest import DAY, land_generated, materialize_assets
+from pipeline.resources import WarehouseResource
+from pipeline.warehouse.tables import SESSION_SIGNALS
+
+SESSIONS = 40
+BATCH = 7
+
+
+def resource_for(warehouse) -> WarehouseResource:
+    if warehouse.dialect.name == "duckdb":
+        return WarehouseResource(duckdb_path=str(warehouse.path))
+    project, dataset = warehouse.dataset_id.split(".")
+    return WarehouseResource(backend="bigquery", gcp_project=project, bigquery_dataset=dataset,
+                             bigquery_endpoint=os.environ["VA_BIGQUERY_ENDPOINT"])
+
+
+@pytest.fixture
+def landed(warehouse):
+    land_generated(warehouse, SESSIONS, days=1, seed=17, end=DAY)
+    materialize_assets(resource_for(warehouse), ["stg_session_turns", "stg_session_tool_calls",
+                                                 "int_session_inputs"], DAY.isoformat())
+    return warehouse
+
+
+def day_rows(warehouse) -> list[dict]:
+    d = warehouse.dialect
+    rows = warehouse.query(f"SELECT * FROM {d.table('session_signals')} WHERE session_date = {d.param('day')}",
+                           {"day": DAY}).to_pylist()
+    return sorted(rows, key=lambda row: row["session_id"])
+
+
+def stream(warehouse, transform, batch_rows: int = BATCH) -> int:
+    return warehouse.replace_partition_streamed(SESSION_SIGNALS, DAY, inputs_sql(warehouse), {"day": DAY},
+                                                transform, rows_per_batch=batch_rows)
+
+
+def test_streamed_batches_stay_bounded_and_give_the_whole_day_rows(landed):
+    vocabulary = load_vocabulary()
+    whole = signal_rows(landed.query(inputs_sql(landed), {"day": DAY}), DAY, vocabulary).to_pylist()
+    sizes: list[int] = []
+
+    def transform(batch: pa.RecordBatch) -> pa.Table:
+        sizes.append(batch.num_rows)
+        return signal_rows(batch, DAY, vocabulary)
+
+    assert stream(landed, transform) == SESSIONS
+    assert sum(sizes) == SESSIONS and max(sizes) <= BATCH and len(sizes) >= SESSIONS // BATCH
+    assert day_rows(landed) == sorted(whole, key=lambda row: row["session_id"])
+
+
+def test_a_run_failing_midway_leaves_the_old_day_whole_and_no_staging(landed):
+    vocabulary = load_vocabulary()
+    stream(landed, lambda batch: signal_rows(batch, DAY, vocabulary))
+    before = day_rows(landed)
+    seen = []
+
+    def failing(batch: pa.RecordBatch) -> pa.Table:
+        seen.append(batch.num_rows)
+        if len(seen) == 3:
+            raise RuntimeError("the rules failed on the third batch")
+        return signal_rows(batch, DAY, vocabulary).slice(0, 1)  # a different day, if it were ever swapped in
+
+    with pytest.raises(RuntimeError, match="third batch"):
+        stream(landed, failing)
+    assert day_rows(landed) == before
+    assert not [name for name in landed.relations() if "stag" in name]
+    if landed.dialect.name == "bigquery":
+        assert not [t.table_id for t in landed.client.list_tables(landed.dataset_id) if "stream_" in t.table_id]
+
+
+def test_a_day_with_no_rows_left_empties_the_partition(landed):
+    vocabulary = load_vocabulary()
+    stream(landed, lambda batch: signal_rows(batch, DAY, vocabulary))
+    assert day_rows(landed)
+    assert stream(landed, lambda batch: signal_rows(batch, DAY, vocabulary).slice(0, 0)) == 0
+    assert day_rows(landed) == []
