@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/partition.py [--sizes 1000,10000,100000] [--seed-pattern-at 10000]
 
-For each size: generate the day straight into a fresh DuckDB raw table (trusted synthetic rows, no contract
-validation), then, each in its own process so peak RSS is its own:
+For each size: generate the day straight into a fresh DuckDB raw table, 50,000 sessions a MERGE so the set-up
+never holds the day (trusted synthetic rows, no contract validation), then, each in its own process so peak RSS is
+its own:
 - ours: `rules_backfill_job` (raw -> dbt payload staging -> signals -> heuristic scores -> `llm_scores` from the
   cache (no LLM configured: the heuristic stands) -> dbt metrics, KPIs and marts, with dbt's tests) through the real
   Dagster definitions; its CPU counts the dbt subprocesses too;
@@ -33,8 +34,14 @@ from pipeline.tables import ALL_TABLES
 DAY = date(2026, 11, 20)
 
 
+LANDING_CHUNK = 50_000  # sessions per landing MERGE: the set-up holds one chunk of payloads, never the day
+
+
 def land(path: Path, sessions: int) -> tuple[float, float]:
-    """Generate `sessions` calls for DAY and land them through the real landing MERGE: (wall s, CPU s)."""
+    """Generate `sessions` calls for DAY and land them through the real landing MERGE, a chunk at a time as the
+    ingest lands its pulls: (wall s, CPU s)."""
+    from itertools import islice
+
     from pipeline.clock import utcnow
     from pipeline.generator import generate_sessions
     from pipeline.warehouse import to_arrow
@@ -43,17 +50,19 @@ def land(path: Path, sessions: int) -> tuple[float, float]:
 
     start, cpu = time.perf_counter(), time.process_time()
     now = utcnow()
-    rows = [{
-        "session_id": p["session_id"], "session_date": DAY, "schema_version": 1,
-        "started_at": datetime.fromisoformat(p["started_at"]).replace(tzinfo=None),  # generated in UTC
-        "ended_at": datetime.fromisoformat(p["ended_at"]).replace(tzinfo=None), "agent_name": p["agent_name"],
-        "agent_version": p["agent_version"], "participant_email": p["participant"]["metadata"]["email"],
-        "participant_company": p["participant"]["metadata"]["company"], "message_id": p["session_id"],
-        "published_at": now, "ingested_at": now, "payload": json.dumps(p),
-    } for p in generate_sessions(sessions, seed=1, end=DAY)]
     warehouse = DuckDBWarehouse(path)
     warehouse.ensure_tables(ALL_TABLES)
-    warehouse.land_raw(to_arrow(RAW_SESSIONS, rows), to_arrow(RAW_SESSIONS_REJECTED, []))
+    payloads = generate_sessions(sessions, seed=1, end=DAY)
+    while chunk := list(islice(payloads, LANDING_CHUNK)):
+        rows = [{
+            "session_id": p["session_id"], "session_date": DAY, "schema_version": 1,
+            "started_at": datetime.fromisoformat(p["started_at"]).replace(tzinfo=None),  # generated in UTC
+            "ended_at": datetime.fromisoformat(p["ended_at"]).replace(tzinfo=None), "agent_name": p["agent_name"],
+            "agent_version": p["agent_version"], "participant_email": p["participant"]["metadata"]["email"],
+            "participant_company": p["participant"]["metadata"]["company"], "message_id": p["session_id"],
+            "published_at": now, "ingested_at": now, "payload": json.dumps(p),
+        } for p in chunk]
+        warehouse.land_raw(to_arrow(RAW_SESSIONS, rows), to_arrow(RAW_SESSIONS_REJECTED, []))
     return time.perf_counter() - start, time.process_time() - cpu
 
 
