@@ -46,8 +46,8 @@ emulators:
 	bash scripts/emulators.sh start
 
 # One table of every benchmark figure and in-run ratio (bench/report.py; each bench/*.py also runs alone). Starts
-# the Pub/Sub emulator the ingest figures need and stops it after; bench/bigquery_path.py starts its own BigQuery
-# emulator.
+# the Pub/Sub emulator the ingest and hot-lead figures need and stops it after; bench/bigquery_path.py starts its
+# own BigQuery emulator, bench/hot_lead_latency.py its own `dagster dev` in a temporary DAGSTER_HOME.
 bench: manifest
 	bash scripts/emulators.sh install
 	eval "$$(VA_EMULATORS=pubsub bash scripts/emulators.sh start)"; \

@@ -4,9 +4,11 @@
 
 Runs the partition benchmark (generator landing, our `rules_backfill_job` at each size with its peak RSS, the scan floor,
 the seed's per-session pattern), the BigQuery bytes each asset would be billed for the biggest day and the LLM cost
-per call, the agent overhead and, when PUBSUB_EMULATOR_HOST is set, ingest throughput. Every
-ratio in the table is taken within this one run, on this machine under its current load (printed with the table).
-Each piece still runs alone: `bench/partition.py`, `bench/agent_overhead.py`, `bench/ingest.py`.
+per call, the agent overhead and, when PUBSUB_EMULATOR_HOST is set, ingest throughput and the seconds from a hot
+call's end to its Slack alert and Salesforce upsert with the pipeline running under `dagster dev`. Every ratio in
+the table is taken within this one run, on this machine under its current load (printed with the table).
+Each piece still runs alone: `bench/partition.py`, `bench/agent_overhead.py`, `bench/ingest.py`,
+`bench/hot_lead_latency.py`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import agent_overhead  # noqa: E402
 import bigquery_path  # noqa: E402
 import bq_bytes  # noqa: E402
 import duckdb  # noqa: E402
+import hot_lead_latency  # noqa: E402
 import ingest  # noqa: E402
 import llm_cost  # noqa: E402
 import partition  # noqa: E402
@@ -116,6 +119,23 @@ def ingest_rows(i: dict | None) -> list[Row]:
     return rows
 
 
+def hot_lead_rows(h: dict | None) -> list[Row]:
+    """Call end -> Slack alert and -> Salesforce upsert for the hot calls of a steady stream (hot_lead_latency.py)."""
+    if h is None:
+        return [("hot lead latency", "skipped: PUBSUB_EMULATOR_HOST not set", "", None)]
+    rows: list[Row] = []
+    for name, label in (("slack", "Slack alert"), ("salesforce", "Salesforce upsert")):
+        d = h[name]
+        complete = d["received"] == h["hot"]
+        rows.append((f"hot lead: call end -> {label}, p95 (p50 {d['p50']:.0f} s, max {d['max']:.0f} s; "
+                     f"{d['received']} of {h['hot']} hot calls, {h['calls']} calls at {h['rate']:.2f}/s)",
+                     f"{d['p95']:.1f} s", "p95 <= 60 s", complete and d["p95"] <= 60))
+    repeats = h["slack_duplicates"] + h["salesforce_duplicates"]
+    rows.append(("hot lead: repeated Slack alerts + unchanged Salesforce re-upserts",
+                 f"{h['slack_duplicates']} + {h['salesforce_duplicates']}", "0", repeats == 0))
+    return rows
+
+
 def print_table(rows: list[Row]) -> None:
     widths = [max(len(r[k]) for r in rows + [("metric", "figure", "goal", None)]) for k in range(3)]
     print(f"| {'metric':<{widths[0]}} | {'figure':>{widths[1]}} | {'goal':<{widths[2]}} | met? |")
@@ -153,6 +173,10 @@ def main() -> int:
     print("bench: ingest...", file=sys.stderr, flush=True)
     has_pubsub = bool(load_settings().pubsub_emulator_host)
     rows += ingest_rows(ingest.measure(1000 if args.quick else 10_000) if has_pubsub else None)
+    print("bench: hot lead latency (dagster dev, the ingest sensor, a steady stream of calls)...", file=sys.stderr,
+          flush=True)
+    rows += hot_lead_rows(hot_lead_latency.measure(0.5, 60 if args.quick else 180, 0.25, 300, show_timelines=0)
+                          if has_pubsub else None)
 
     print(f"machine at start: {before}")
     print(f"machine at end:   {machine()}; `make bench` took {time.perf_counter() - started:.0f} s")

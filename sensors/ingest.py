@@ -28,6 +28,12 @@ from pipeline.resources import PubSubResource, WarehouseResource
 from sensors.runs import busy
 
 LANDING_SKEW = timedelta(minutes=10)
+# A hot call waits for two ticks: one to request the ingest run, one to see its landing and request the intraday
+# run; at 30 s those waits averaged 30 s of the minute a hot lead has to reach Slack and Salesforce. A tick is a few
+# instance queries, one read of `raw_landings` and, only while no ingest run is in flight, one Pub/Sub message
+# pulled and handed straight back, so at most one look per ingest run whatever the interval (docs/performance.md,
+# "Call end to hot lead", has its measured cost and the price of a tick on BigQuery).
+INTERVAL_S = 5
 
 
 def _ingest_due(context: dg.SensorEvaluationContext, pubsub: PubSubResource) -> bool:
@@ -58,7 +64,7 @@ def _unseen_landings(state: dict, rows_since: Callable[[datetime], list[dict]], 
 
 def build_ingest_sensor(job: dg.UnresolvedAssetJobDefinition,
                         default_status: dg.DefaultSensorStatus) -> dg.SensorDefinition:
-    @dg.sensor(name="pubsub_ingest_sensor", jobs=[ingest_job, job], minimum_interval_seconds=30,
+    @dg.sensor(name="pubsub_ingest_sensor", jobs=[ingest_job, job], minimum_interval_seconds=INTERVAL_S,
                default_status=default_status,
                description="Requests ingest_job when Pub/Sub holds messages, and a run per day they landed in.")
     def pubsub_ingest_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,

@@ -97,7 +97,7 @@ def test_overlapping_runs_ask_alert_upsert_and_write_once(duckdb_warehouse, llm_
     runs = [start_materialize(",".join(INTRADAY), partitions, home)
             for partitions in (first, ["--partition", DAY.isoformat()])]  # the second: the schedule's run
     for run in runs:
-        finish(run)
+        finish(run, timeout=300)  # the intraday selection builds the Salesforce marts too
 
     assert dg.DagsterInstance.from_config(str(home)).get_runs_count() == 2
     sent = asked(llm_env)

@@ -94,3 +94,29 @@ def test_a_crash_between_write_and_ack_neither_duplicates_nor_loses(pubsub, ware
         pulled_after_crash += ingest(settings, warehouse, time_budget_s=10).pulled
     assert warehouse.scalar(f"SELECT COUNT(*) FROM {raw}") == 300
     assert warehouse.scalar(f"SELECT COUNT(DISTINCT session_id) FROM {raw}") == 300
+
+
+def test_a_steady_trickle_is_landed_in_batches_closed_by_time(monkeypatch):
+    """Calls arriving one at a time, each pull returning one: the batch closes `gather_s` after its first message
+    instead of waiting for a full batch, so a call is landed (and a hot lead alerted) while calls keep coming."""
+    from types import SimpleNamespace
+
+    from pipeline.ingestion import pubsub as pubsub_module
+
+    clock = [0.0]
+
+    class Trickle:
+        """A subscriber whose every pull takes 0.5 s and returns one message, for ever."""
+
+        timeouts: list[float] = []
+
+        def pull(self, request: dict, timeout: float) -> SimpleNamespace:
+            self.timeouts.append(timeout)
+            clock[0] += 0.5
+            return SimpleNamespace(received_messages=[object()])
+
+    monkeypatch.setattr(pubsub_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    subscriber = Trickle()
+    batch = pubsub_module._pull_batch(subscriber, "projects/p/subscriptions/s", wanted=1_000, gather_s=2.0)
+    assert len(batch) == 5, "the first message at 0.5 s, then pulls until 2 s after it"
+    assert subscriber.timeouts[0] == pubsub_module.PULL_TIMEOUT_S and max(subscriber.timeouts[1:]) <= 2.0
