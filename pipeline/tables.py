@@ -6,10 +6,9 @@ package, which stays generic: the backends are handed tables, they do not know t
 from pipeline.destinations.tables import DESTINATION_TABLES
 from pipeline.ingestion.queue_depth import QUEUE_DEPTH_SAMPLES
 from pipeline.health.alerts import HEALTH_ALERTS_SENT
-from pipeline.health.milestones import SESSION_MILESTONES
 from pipeline.llm.tables import LLM_TABLES
 from pipeline.warehouse.tables import CORE_TABLES, Table
 
-ALL_TABLES: tuple[Table, ...] = (*CORE_TABLES, *LLM_TABLES, *DESTINATION_TABLES, SESSION_MILESTONES,
-                                 HEALTH_ALERTS_SENT, QUEUE_DEPTH_SAMPLES)
+ALL_TABLES: tuple[Table, ...] = (*CORE_TABLES, *LLM_TABLES, *DESTINATION_TABLES, HEALTH_ALERTS_SENT,
+                                 QUEUE_DEPTH_SAMPLES)
 TABLES: dict[str, Table] = {table.name: table for table in ALL_TABLES}

@@ -26,7 +26,7 @@ class FakeJob:
     def __init__(self, billed: int | None, processed: int | None, reads: list[dict]) -> None:
         self.total_bytes_billed, self.total_bytes_processed, self.reads = billed, processed, reads
 
-    def result(self) -> "FakeJob":
+    def result(self, page_size: int | None = None) -> "FakeJob":  # as QueryJob.result
         return self
 
     def to_arrow(self, **kwargs) -> pa.Table:

@@ -10,12 +10,13 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pipeline.clock import utcnow
 from pipeline.warehouse import Warehouse, to_arrow
-from pipeline.warehouse.tables import Table
+from pipeline.warehouse.tables import SESSION_MILESTONES, Table
 from pipeline.destinations.tables import DESTINATION_OUTBOX, DESTINATION_TABLES
 
 
 def ensure_destination_tables(wh: Warehouse) -> None:
-    wh.run_transaction([wh.dialect.create_table(table) for table in DESTINATION_TABLES])
+    """The destinations' bookkeeping, and the milestones they mark (alerted, synced)."""
+    wh.run_transaction([wh.dialect.create_table(table) for table in (*DESTINATION_TABLES, SESSION_MILESTONES)])
 
 
 def stable_json(value: Any) -> str:

@@ -17,21 +17,15 @@ from typing import Iterable
 from pipeline.clock import utcnow
 from pipeline.destinations.common import upsert
 from pipeline.warehouse import Warehouse
-from pipeline.warehouse.tables import Table
-
-SESSION_MILESTONES = Table(
-    "session_milestones",
-    (("session_id", "string"), ("session_date", "date"), ("milestone", "string"), ("reached_at", "timestamp")),
-    cluster_by=("session_id",),
-)
+from pipeline.warehouse.tables import SESSION_MILESTONES
 SCORED, ALERTED, SYNCED = "scored", "alerted", "synced"
 _KEYS = ("session_date", "session_id", "milestone")
 
 
 def record_milestone(wh: Warehouse, milestone: str, sessions: Iterable[tuple[str, date]]) -> int:
-    """Mark `sessions` (id, day) as having reached `milestone` now, unless they already had."""
+    """Mark `sessions` (id, day) as having reached `milestone` now, unless they already had. The table exists:
+    the destinations ensure it with theirs, the table assets with every table."""
     now = utcnow()
-    wh.ensure_tables([SESSION_MILESTONES])
     rows = [{"session_id": sid, "session_date": day, "milestone": milestone, "reached_at": now}
             for sid, day in dict.fromkeys(sessions)]
     return upsert(wh, SESSION_MILESTONES, _KEYS, rows, update=False)

@@ -87,10 +87,11 @@ class BigQueryWarehouse(Warehouse):
         self.read_client = make_read_client(endpoint, credentials)
         self._token = uuid.uuid4().hex[:12]
 
-    def _run(self, sql: str, params: Mapping[str, Any] | None = None) -> bigquery.table.RowIterator:
+    def _run(self, sql: str, params: Mapping[str, Any] | None = None,
+             page_size: int | None = None) -> bigquery.table.RowIterator:
         """Every query job goes through here, so each one's bytes reach the open `metering()` blocks."""
         job = self.client.query(sql, job_config=self._job_config(params))
-        rows = job.result()
+        rows = job.result(page_size=page_size)
         self._bill(job.total_bytes_billed, job.total_bytes_processed)
         return rows
 
@@ -146,9 +147,7 @@ class BigQueryWarehouse(Warehouse):
         staged = f"stream_{table.name}"
         try:
             self._stage(staged, to_arrow(table, []))  # the day may have no rows: the swap still empties it
-            job = self.client.query(sql, job_config=self._job_config(params))
-            result = job.result(page_size=rows_per_batch)
-            self._bill(job.total_bytes_billed, job.total_bytes_processed)
+            result = self._run(sql, params, page_size=rows_per_batch)
             for batch in result.to_arrow_iterable(bqstorage_client=self.read_client):
                 rows = transform(batch)
                 self._stage(staged, rows, append=True)

@@ -80,4 +80,13 @@ UNIT_PRICES = Table(
     partition_column=None,
 )
 
-CORE_TABLES = (RAW_SESSIONS, RAW_LANDINGS, RAW_SESSIONS_REJECTED, SESSION_SIGNALS, LEAD_SCORES, UNIT_PRICES)
+# When each call was first scored, alerted and synced (pipeline/health/milestones.py writes it): written by the
+# heuristic scores and by the destinations, read by the health marts.
+SESSION_MILESTONES = Table(
+    "session_milestones",
+    (("session_id", "string"), ("session_date", "date"), ("milestone", "string"), ("reached_at", "timestamp")),
+    cluster_by=("session_id",),
+)
+
+CORE_TABLES = (RAW_SESSIONS, RAW_LANDINGS, RAW_SESSIONS_REJECTED, SESSION_SIGNALS, LEAD_SCORES, UNIT_PRICES,
+               SESSION_MILESTONES)
