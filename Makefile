@@ -19,14 +19,15 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 manifest: install
 	cd $(CURDIR) && $(BIN)/dagster-dbt project prepare-and-package --file pipeline/dbt_project.py >/dev/null
 
-# The assets with outside effects (LLM spend, Slack alerts, Salesforce upserts) run in Dagster pools of one, so
-# overlapping runs take turns on them (docs/reliability.md). Each pool's limit is set explicitly: with only
-# `default_limit`, two runs that claim a new pool at the same moment each got a slot. A new local instance gets a
-# dagster.yaml that turns Dagster's usage telemetry off (a production instance has its own, deploy docs).
+# The assets with outside effects (LLM spend, Slack alerts, Salesforce upserts) and the dbt builds (which share one
+# temporary table per model on BigQuery) run in Dagster pools of one, so overlapping runs take turns on them
+# (docs/reliability.md). Each pool's limit is set explicitly: with only
+# `default_limit`, two runs that claim a new pool at the same moment each got a slot. A new local instance gets
+# deploy/dagster.local.yaml (telemetry off, runs launched within a second; a production instance has its own).
 instance: manifest
 	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
-	for pool in llm slack salesforce; do $(BIN)/dagster instance concurrency set $$pool 1 >/dev/null || exit 1; done
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp deploy/dagster.local.yaml $(DAGSTER_HOME)/dagster.yaml
+	for pool in llm slack salesforce dbt; do $(BIN)/dagster instance concurrency set $$pool 1 >/dev/null || exit 1; done
 
 # Starts the Pub/Sub emulator when it is installed (the demo falls back to the direct path when it is not).
 # `VA_WAREHOUSE=bigquery make demo` runs it on the production path: the BigQuery emulator starts (and stops) too.

@@ -7,9 +7,10 @@
                     dim_leads, hot_leads, sync_salesforce_leads) -> destinations
                  -> dbt_health (int_session_timeline, agg_health_daily, agg_health_hourly: the `health` tag)
 
-Both are partitioned like everything else and run with `BackfillPolicy.single_run()`: a backfill passes its whole
-window as `min_date`/`max_date` vars to one `dbt build`, because concurrent dbt runs per partition clobber each
-other's temporary tables. The hot threshold and the warehouse's location reach dbt as vars from the run's
+All are partitioned like everything else and run with `BackfillPolicy.single_run()`: a backfill passes its whole
+window as `min_date`/`max_date` vars to one `dbt build`. For the same reason they share the pool `dbt` of one slot:
+on BigQuery an incremental model is built through one `<model>__dbt_tmp` table per model, not per run, so two builds
+at once (two days' intraday runs, or one beside the daily run) could merge each other's rows into their day. The hot threshold and the warehouse's location reach dbt as vars from the run's
 resources, so dbt writes where the Python assets write. On BigQuery each model's materialization carries the bytes
 its query jobs billed and processed (`bytes_billed`, `bytes_processed`), as the Python assets' do.
 """
@@ -21,6 +22,7 @@ from typing import Any, Iterator, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
+from assets.dbt_target import build_target
 from pipeline.dbt_project import dbt_project
 from pipeline.partitions import daily_partitions
 from pipeline.resources import LeadRulesResource, WarehouseResource
@@ -61,12 +63,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     last_day = window.end - timedelta(days=1)  # the window's end is exclusive
     dbt_vars = {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat(),
                 "hot_threshold": lead_rules.hot_lead_threshold, **warehouse.dbt_vars()}
-    # Both selections of one run share a target folder, so the second finds the first's partial-parse state
-    # (same vars, same profile) and skips a full parse of the project.
-    target_path = dbt_project.project_dir / dbt_project.target_path / f"run-{context.run.run_id[:8]}"
-    invocation = dbt.cli(["build", "--target", warehouse.backend, "--vars", json.dumps(dbt_vars)],
-                         context=context, target_path=target_path)
-    yield from stream_with_bytes_billed(invocation)
+    with build_target(warehouse.backend, dbt_vars) as target_path:
+        invocation = dbt.cli(["build", "--target", warehouse.backend, "--vars", json.dumps(dbt_vars)],
+                             context=context, target_path=target_path)
+        yield from stream_with_bytes_billed(invocation)
 
 
 def stream_with_bytes_billed(invocation: DbtCliInvocation) -> Iterator:
@@ -93,7 +93,7 @@ def stream_with_bytes_billed(invocation: DbtCliInvocation) -> Iterator:
 
 _COMMON = {"manifest": dbt_project.manifest_path, "project": dbt_project,
            "dagster_dbt_translator": VoiceAnalyticsTranslator(), "partitions_def": daily_partitions,
-           "backfill_policy": dg.BackfillPolicy.single_run()}
+           "backfill_policy": dg.BackfillPolicy.single_run(), "pool": "dbt"}
 
 
 @dbt_assets(name="dbt_payload_models", select=PAYLOAD_SELECTION, **_COMMON)

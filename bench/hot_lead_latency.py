@@ -81,13 +81,8 @@ def pipeline_env(work: Path, pubsub_host: str, destinations: Destinations) -> di
 
 @contextmanager
 def dagster_dev(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """`make dev`'s instance (telemetry off, pools llm/slack/salesforce of one) and `dagster dev` on it."""
-    home = Path(env["DAGSTER_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    for pool in ("llm", "slack", "salesforce"):
-        subprocess.run([str(BIN / "dagster"), "instance", "concurrency", "set", pool, "1"], env=env, cwd=REPO,
-                       check=True, capture_output=True)
+    """`make dev`'s instance (`make instance`: deploy/dagster.local.yaml and the pools of one) and `dagster dev` on it."""
+    subprocess.run(["make", "-s", "instance"], env=env, cwd=REPO, check=True, capture_output=True)
     from local_process import free_port  # tests/, on the path through loopback
 
     with open(log, "ab") as out:

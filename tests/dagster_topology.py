@@ -28,15 +28,17 @@ START_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 20.0
 
 
-def wait_for(what: str, done: Callable[[], object], timeout_s: float, poll_s: float = 0.5) -> object:
-    """Poll `done` until it returns something truthy; fail naming `what` after `timeout_s`."""
+def wait_for(what: str, done: Callable[[], object], timeout_s: float, poll_s: float = 0.5,
+             explain: Callable[[], str] = lambda: "") -> object:
+    """Poll `done` until it returns something truthy; fail naming `what` after `timeout_s`, with what `explain`
+    says of the state it was waiting on (the runs so far, say)."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = done()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}\n{explain()}")
         time.sleep(poll_s)  # bounded polling of an outside process's state
 
 

@@ -59,6 +59,17 @@ def test_the_intraday_job_takes_a_hot_call_to_slack_and_salesforce_and_no_furthe
     assert not keys & {"raw_sessions", "dashboard", "amplitude_events", "agg_daily_kpis", "hot_leads"}
 
 
+def test_the_checks_of_what_the_intraday_job_writes_run_in_the_day_job_not_in_it():
+    """A data test in the fast path costs the minute a hot lead has, and one over a view spanning days could fail
+    the run on another run's half-written day: analytics_job runs them instead, for every asset the fast path writes."""
+    intraday = defs.resolve_job_def("intraday_job").asset_layer
+    daily_checks = defs.resolve_job_def("analytics_job").asset_layer.asset_graph.asset_check_keys
+    assert not intraday.asset_graph.asset_check_keys
+    checked = {key.asset_key for key in daily_checks}
+    assert {dg.AssetKey(name) for name in ("int_session_scores", "sync_salesforce_leads", "fct_sessions",
+                                           "lead_scores")} <= checked & set(intraday.executable_asset_keys)
+
+
 def test_make_instance_limits_every_pool_the_assets_use_to_one():
     """A pool the instance has no explicit limit for is unlimited: every pool named on an asset must be in the
     Makefile's `instance` loop, or overlapping runs would pay the LLM or alert Slack twice."""

@@ -280,6 +280,8 @@ def test_helm_values_match_the_instance_policy_of_deploy_dagster_yaml():
     daemon = values["dagsterDaemon"]
     assert daemon["runCoordinator"]["enabled"] and daemon["runCoordinator"]["type"] == "QueuedRunCoordinator"
     assert daemon["runCoordinator"]["config"]["queuedRunCoordinator"]["maxConcurrentRuns"] is None
+    assert daemon["runCoordinator"]["config"]["queuedRunCoordinator"]["dequeueIntervalSeconds"] == \
+        instance["run_coordinator"]["config"]["dequeue_interval_seconds"]
     assert daemon["runMonitoring"]["enabled"] is True
     retries = instance["run_retries"]
     assert daemon["runRetries"] == {"enabled": True, "maxRetries": retries["max_retries"],
@@ -503,7 +505,10 @@ def test_compose_starts_daemon_and_webserver_after_the_pools_are_set():
 # --- pools, shell scripts, Dagster+ -------------------------------------------------------------------------
 
 def test_pool_set_up_matches_the_pools_the_assets_claim():
-    claimed = {m for path in (REPO / "assets").glob("*.py") for m in re.findall(r"\bpool=\"(\w+)\"", path.read_text())}
+    from pipeline.definitions import defs
+
+    claimed = {node.pool for job in defs.get_repository_def().get_all_jobs() for node in job.graph.node_defs
+               if getattr(node, "pool", None)}
     script = re.search(r"for pool in ([\w ]+); do", (DEPLOY / "init-pools.sh").read_text())[1].split()
     job, = k8s_objects("Job").values()
     job_pools = re.search(r"for pool in ([\w ]+); do", job["spec"]["template"]["spec"]["containers"][0]["args"][0])[1]

@@ -100,6 +100,16 @@ def succeeded(instance: dg.DagsterInstance, job: str, **tags: str) -> bool:
     return any(r.status == dg.DagsterRunStatus.SUCCESS for r in runs(instance, job, **tags))
 
 
+def run_report(instance: dg.DagsterInstance) -> str:
+    """Every run so far, oldest first, with its partition, status and first step failure: what a timeout shows."""
+    lines = []
+    for run in reversed(list(instance.get_runs())):
+        failures = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+        reason = failures[0].event_log_entry.dagster_event.step_failure_data.error.message.strip() if failures else ""
+        lines.append(f"{run.job_name} {run.tags.get('dagster/partition', '-')} {run.status.value} {reason[:300]}")
+    return "\n".join(lines)
+
+
 class Stopwatch:
     """Prints each phase's wall time: the figures docs/deploy.md quotes (`pytest -s` shows them)."""
 
@@ -138,7 +148,8 @@ def test_calls_reach_bigquery_marts_through_daemon_runs_and_survive_crashes_and_
     wh = warehouse()
     wait_for("every published call in BigQuery", lambda: set(landed_ids(wh)) >= published, RUN_TIMEOUT_S)
     wait_for("the intraday run of the generated day", lambda: succeeded(instance, "intraday_job",
-             **{"dagster/partition": DAY.isoformat()}), RUN_TIMEOUT_S)
+             **{"dagster/partition": DAY.isoformat()}), RUN_TIMEOUT_S,
+             explain=lambda: run_report(instance))
     lap("calls landed and scored by sensor runs")
     assert all(r.tags.get("dagster/sensor_name") == "pubsub_ingest_sensor"
                for r in runs(instance, "ingest_job") + runs(instance, "intraday_job")), "a run not from the sensor"
@@ -156,7 +167,7 @@ def test_calls_reach_bigquery_marts_through_daemon_runs_and_survive_crashes_and_
     retried = wait_for("a retry of the killed run", lambda: runs(instance, "analytics_job",
                        **{"dagster/parent_run_id": first}), 120)
     wait_for("the retry to succeed", lambda: instance.get_run_by_id(retried[0].run_id).status
-             == dg.DagsterRunStatus.SUCCESS, RUN_TIMEOUT_S)
+             == dg.DagsterRunStatus.SUCCESS, RUN_TIMEOUT_S, explain=lambda: run_report(instance))
     day_ids = {p["session_id"] for p in generated}
     for mart in ("fct_sessions", "int_session_scores"):
         ids = wh.query(f"SELECT session_id FROM {wh.dialect.table(mart)} WHERE session_date = @day",
@@ -174,7 +185,8 @@ def test_calls_reach_bigquery_marts_through_daemon_runs_and_survive_crashes_and_
     wait_for("the calls published across the restart in BigQuery", lambda: set(landed_ids(wh)) >= published,
              RUN_TIMEOUT_S)
     wait_for("the intraday run of the day published across the restart", lambda: succeeded(
-        instance, "intraday_job", **{"dagster/partition": more[0]["started_at"][:10]}), RUN_TIMEOUT_S)
+        instance, "intraday_job", **{"dagster/partition": more[0]["started_at"][:10]}), RUN_TIMEOUT_S,
+        explain=lambda: run_report(instance))
     landed = landed_ids(wh)
     assert len(landed) == len(set(landed)) == len(published), "a call was lost or landed twice"
     keys = [(r.job_name, r.tags.get("dagster/run_key")) for r in instance.get_runs() if r.tags.get("dagster/run_key")]
