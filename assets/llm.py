@@ -51,7 +51,7 @@ def llm_client(llm: LLMResource, lead_rules: LeadRulesResource,
 
 
 @dg.asset(
-    name="llm_scores", group_name="analysis", deps=["stg_session_turns", "lead_scores"],
+    name="llm_scores", group_name="analysis", deps=["int_session_inputs", "lead_scores"],
     description="LLM lead score (rubric over evidence-checked BANT answers), sentiment, summary, pain points, "
                 "objections, competitors, product questions, next step and the analysis plan's fields with their "
                 "evidence (`extracted_json`); heuristic fallback flagged by `scorer`.",

@@ -105,7 +105,8 @@ def test_a_30_percent_failure_mix_completes_retries_once_and_counts_cost_once(du
     before = llm_env.chat_requests
     materialize(duckdb_warehouse, [llm_scores], recovered)
     build_marts(duckdb_warehouse)
-    assert llm_env.chat_requests == before and llm_cost(duckdb_warehouse) == final
+    # equal up to the float sum's last bit, which depends on the order the engine adds the rows in
+    assert llm_env.chat_requests == before and llm_cost(duckdb_warehouse) == pytest.approx(final, abs=1e-12)
     print(f"requests {requests} (faults served {served}), failed after run 1: {len(failed)}, "
           f"resent in run 2: {len(retried)}, total requests {before}, paid answers {len(llm_env.paid)}, "
           f"cost ${final[0]:.6f}")

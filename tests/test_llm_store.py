@@ -7,7 +7,8 @@ from conftest import DAY
 from pipeline.llm import store
 from pipeline.llm.client import Outcome
 from pipeline.llm.schema import Analysis
-from pipeline.llm.tables import LLM_FAILURES
+from pipeline.llm.tables import LLM_FAILURES, LLM_SCORES
+from pipeline.warehouse import to_arrow
 
 ANSWER = Analysis.model_validate({
     "bant": {k: {"status": "unknown", "evidence": ""} for k in ("budget", "authority", "need", "timeline")},
@@ -46,8 +47,8 @@ def test_state_tables_round_trip(warehouse):
 
     row = {"session_id": "s0", "session_date": DAY, "lead_score": 55, "lead_tier": "warm", "reasons": ["need met"],
            "scorer": "llm", "pain_points": ["slow quotes"], "objections": [], "competitors": [], "product_questions": []}
-    assert store.write_scores(warehouse, DAY, [row]) == 1
-    assert store.write_scores(warehouse, DAY, [row, {**row, "session_id": "s1"}]) == 2
+    assert warehouse.replace_partition(LLM_SCORES, DAY, to_arrow(LLM_SCORES, [row])) == 1
+    assert warehouse.replace_partition(LLM_SCORES, DAY, to_arrow(LLM_SCORES, [row, {**row, "session_id": "s1"}])) == 2
     table = warehouse.dialect.table("llm_scores")
     got = warehouse.query(f"SELECT session_id, lead_score, reasons, pain_points FROM {table} ORDER BY session_id")
     assert got.to_pylist() == [{"session_id": s, "lead_score": 55, "reasons": ["need met"],
@@ -60,7 +61,6 @@ def test_an_llm_scores_table_from_before_plans_gains_their_columns(tmp_path):
     import dataclasses
     import json
 
-    from pipeline.llm.tables import LLM_SCORES
     from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
     warehouse = DuckDBWarehouse(tmp_path / "old.duckdb")
@@ -72,8 +72,8 @@ def test_an_llm_scores_table_from_before_plans_gains_their_columns(tmp_path):
     extracted = json.dumps({"team_size": {"value": 12, "evidence": "about twelve of us, 12 people"}})
     row = {"session_id": "s0", "session_date": DAY, "lead_score": 55, "lead_tier": "warm", "reasons": [],
            "scorer": "llm", "plan_version": "0123456789abcdef", "extracted_json": extracted}
-    assert store.write_scores(warehouse, DAY, [row, {**row, "session_id": "s1", "scorer": "heuristic",
-                                                     "plan_version": None, "extracted_json": None}]) == 2
+    assert warehouse.replace_partition(LLM_SCORES, DAY, to_arrow(LLM_SCORES, [
+        row, {**row, "session_id": "s1", "scorer": "heuristic", "plan_version": None, "extracted_json": None}])) == 2
     got = warehouse.query("SELECT session_id, plan_version, extracted_json FROM llm_scores ORDER BY 1").to_pylist()
     assert got == [{"session_id": "s0", "plan_version": "0123456789abcdef", "extracted_json": extracted},
                    {"session_id": "s1", "plan_version": None, "extracted_json": None}]

@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
+import pyarrow as pa
+
 from pipeline.llm import store
 from pipeline.llm.batch import submit_batches
 from pipeline.llm.client import LLMClient
@@ -24,8 +26,10 @@ from pipeline.llm.config import LLMConfig
 from pipeline.llm.rows import heuristic_row, llm_row
 from pipeline.llm.rubric import in_band, score_analysis
 from pipeline.llm.schema import Analysis
-from pipeline.llm.sessions import Session, load_sessions
-from pipeline.warehouse import Warehouse
+from pipeline.llm.sessions import Session, sessions_from, sessions_sql
+from pipeline.llm.tables import LLM_SCORES
+from pipeline.warehouse import Warehouse, to_arrow
+from pipeline.warehouse.base import STREAM_BATCH_ROWS
 
 MODES = ("sync", "batch", "hot_only", "followup", "cache")
 SAVE_EVERY = 200  # sync answers are saved in chunks, so a crash mid-day loses at most this many paid answers
@@ -102,11 +106,30 @@ def cfg_differs(client: LLMClient) -> bool:
     return client.config.large_model != client.config.small_model
 
 
-def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | None) -> DayReport:
-    """Write the day's `llm_scores` partition; with `client=None` (no key) the heuristic and lexicon stand."""
+def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | None,
+              rows_per_batch: int = STREAM_BATCH_ROWS) -> DayReport:
+    """Write the day's `llm_scores` partition, a bounded batch of sessions at a time (the cache, the requests and
+    the rows per batch; the day swapped at the end); with `client=None` (no key) the heuristic and lexicon stand."""
     assert mode in MODES, mode
     store.ensure_llm_tables(warehouse)
-    sessions, report, rows = load_sessions(warehouse, day), DayReport(), []
+    report = DayReport()
+
+    def score_batch(batch: pa.RecordBatch) -> pa.Table:
+        rows = _score_sessions(warehouse, day, mode, client, sessions_from(batch), report)
+        for row in rows:
+            report.scorers[row["scorer"]] += 1
+        return to_arrow(LLM_SCORES, rows)
+
+    report.rows = warehouse.replace_partition_streamed(LLM_SCORES, day, sessions_sql(warehouse), {"day": day},
+                                                       score_batch, rows_per_batch)
+    return report
+
+
+def _score_sessions(warehouse: Warehouse, day: date, mode: str, client: LLMClient | None, sessions: list[Session],
+                    report: DayReport) -> list[dict]:
+    """The rows of a batch of sessions, after asking (or queueing) what the cache lacks. What an earlier batch asked
+    is in the cache or queued by then, so an identical transcript is still asked about once a day."""
+    rows = []
     sendable = [s for s in sessions if s.hash]
     cache, failed, pending = {}, {}, set()
     if client is not None and sendable:
@@ -133,7 +156,4 @@ def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | No
         routed = large is not None and cfg_differs(client) and _near_threshold(small, s, cfg)
         rows.append(llm_row(s, day, [small, large] if routed else [small],
                              cfg.large_model if routed else cfg.small_model, cfg.hot_threshold, client))
-    for row in rows:
-        report.scorers[row["scorer"]] += 1
-    report.rows = store.write_scores(warehouse, day, rows)
-    return report
+    return rows

@@ -7,10 +7,11 @@ should have to import another to name a session.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
+
+import pyarrow as pa
 
 from pipeline.llm.prompt import transcript_hash, transcript_text
 from pipeline.privacy.pii import redact
@@ -36,23 +37,34 @@ def sent_turns(turns: Iterable[tuple[str, str | None]]) -> list[tuple[str, str]]
     return [(role, redact(text)) for role, text in turns if role in SENT_ROLES and text]
 
 
-def load_sessions(warehouse: Warehouse, day: date) -> list[Session]:
-    d, params = warehouse.dialect, {"day": day}
-    heuristic = warehouse.query(f"SELECT session_id, lead_score, lead_tier, reasons FROM {d.table('lead_scores')} "
-                                f"WHERE session_date = {d.param('day')} ORDER BY session_id", params).to_pylist()
-    raw = defaultdict(list)
-    turn_rows = warehouse.query(f"SELECT session_id, role, text FROM {d.table('stg_session_turns')} "
-                                f"WHERE session_date = {d.param('day')} AND role IN ('user', 'assistant') "
-                                f"ORDER BY session_id, turn_index", params)
-    for row in turn_rows.to_pylist():
-        raw[row["session_id"]].append((row["role"], row["text"]))
-    turns = {session_id: sent_turns(pairs) for session_id, pairs in raw.items()}
+SESSION_COLUMNS = ("session_id", "lead_score", "lead_tier", "reasons", "turn_roles", "turn_texts")
+
+
+def sessions_sql(warehouse: Warehouse) -> str:
+    """One day's sessions, one row each: the heuristic score and the non-empty turns in order (dbt's
+    int_session_inputs, which the signals read too). In no particular order, so the engine can stream it."""
+    d = warehouse.dialect
+    return (f"SELECT h.session_id, h.lead_score, h.lead_tier, h.reasons, i.turn_roles, i.turn_texts "
+            f"FROM {d.table('lead_scores')} AS h LEFT JOIN {d.table('int_session_inputs')} AS i "
+            f"ON i.session_id = h.session_id AND i.session_date = {d.param('day')} "
+            f"WHERE h.session_date = {d.param('day')}")
+
+
+def sessions_from(rows: pa.RecordBatch | pa.Table) -> list[Session]:
+    """The sessions of rows of `sessions_sql`, redacted and hashed (read column by column, as the signals read
+    theirs)."""
     sessions = []
-    for h in heuristic:
-        mine = turns.get(h["session_id"], [])
-        s = Session(h["session_id"], h, [t for r, t in mine if r == "user"], mine)
+    for session_id, score, tier, reasons, roles, texts in zip(*(rows.column(n).to_pylist() for n in SESSION_COLUMNS)):
+        mine = sent_turns(zip(roles or (), texts or ()))
+        heuristic = {"session_id": session_id, "lead_score": score, "lead_tier": tier, "reasons": reasons}
+        s = Session(session_id, heuristic, [t for r, t in mine if r == "user"], mine)
         if s.caller_lines:
             s.transcript = transcript_text(mine)
             s.hash = transcript_hash(s.transcript)
         sessions.append(s)
     return sessions
+
+
+def load_sessions(warehouse: Warehouse, day: date) -> list[Session]:
+    """A whole day at once, for a look at a small day (the tests); `llm_scores` streams `sessions_sql` instead."""
+    return sessions_from(warehouse.query(sessions_sql(warehouse), {"day": day}))

@@ -141,11 +141,3 @@ def batch_items(warehouse: Warehouse, batch_id: str) -> list[dict]:
     d = warehouse.dialect
     return warehouse.query(f"SELECT * FROM {d.table(LLM_BATCH_ITEMS.name)} WHERE batch_id = {d.param('b')} "
                            f"ORDER BY session_id", {"b": batch_id}).to_pylist()
-
-
-def write_scores(warehouse: Warehouse, day: date, rows: list[dict]) -> int:
-    """Swap the day's partition of `llm_scores` in one transaction."""
-    select = _select_staged(warehouse, LLM_SCORES, "rows")
-    warehouse.run_transaction(warehouse.dialect.replace_partition(LLM_SCORES, select), {"day": day},
-                              {"rows": to_arrow(LLM_SCORES, rows)})
-    return len(rows)

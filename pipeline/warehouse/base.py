@@ -64,6 +64,27 @@ class BytesBilled:
 STREAM_BATCH_ROWS = 20_000  # sessions per batch: a few MB of turns, far under the default 1 GB DuckDB limit
 
 
+def full_batches(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """The rows of `batches` again in batches of `rows` (the last one shorter). The engines hand back batches of
+    their own sizes (DuckDB one per thread's chunk, the Storage Read API one per stream message), and the per-batch
+    work of a streamed partition (a cache lookup, a Batch API file, a BigQuery load job) should happen once per
+    `rows` rows, not once per chunk."""
+    held: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        held.append(batch)
+        count += batch.num_rows
+        while count >= rows:
+            table = pa.Table.from_batches(held)
+            yield table.slice(0, rows).combine_chunks().to_batches()[0]
+            rest = table.slice(rows)
+            held, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(held).combine_chunks().to_batches()[0]
+
+
 class Warehouse(ABC):
     dialect: Dialect
 

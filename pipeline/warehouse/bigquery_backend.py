@@ -26,7 +26,7 @@ from google.auth.credentials import AnonymousCredentials, Credentials
 from google.cloud import bigquery
 
 from pipeline.settings import DEFAULT_BIGQUERY_MAX_BYTES_BILLED
-from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, to_arrow
+from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, full_batches, to_arrow
 from pipeline.warehouse.dialect import BigQueryDialect
 from pipeline.warehouse.tables import Table
 
@@ -148,7 +148,7 @@ class BigQueryWarehouse(Warehouse):
         try:
             self._stage(staged, to_arrow(table, []))  # the day may have no rows: the swap still empties it
             result = self._run(sql, params, page_size=rows_per_batch)
-            for batch in result.to_arrow_iterable(bqstorage_client=self.read_client):
+            for batch in full_batches(result.to_arrow_iterable(bqstorage_client=self.read_client), rows_per_batch):
                 rows = transform(batch)
                 self._stage(staged, rows, append=True)
                 written += rows.num_rows

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Mapping
 import duckdb
 import pyarrow as pa
 
-from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, WarehouseOutOfMemory
+from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, WarehouseOutOfMemory, full_batches
 from pipeline.warehouse.dialect import DuckDBDialect
 from pipeline.warehouse.tables import Table
 
@@ -68,7 +68,7 @@ class DuckDBWarehouse(Warehouse):
         same database) fills a temporary staging table and then swaps the day in a transaction."""
         written = 0
         with self.connect() as conn:
-            reader = conn.sql(sql, params=dict(params)).to_arrow_reader(rows_per_batch)
+            reader = full_batches(conn.sql(sql, params=dict(params)).to_arrow_reader(rows_per_batch), rows_per_batch)
             writer = conn.cursor()
             staging = f"staging_{table.name}"
             writer.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM {self.dialect.table(table.name)} "
@@ -109,3 +109,4 @@ class DuckDBWarehouse(Warehouse):
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+

@@ -1,0 +1,34 @@
+"""`llm_scores` streams a day a bounded batch of sessions at a time, as the signals and the heuristic scores do: the
+rows equal those of the day in one batch, and a transcript the day holds several times is asked about once even
+when its copies fall in different batches (an earlier batch's answer is in the cache by then)."""
+
+from __future__ import annotations
+
+from conftest import DAY
+from openai_server import fake_openai, prepare_day  # noqa: F401 (fixture)
+from pipeline.llm.analyze import build_day
+from pipeline.llm.client import LLMClient
+from pipeline.llm.config import load_llm_config
+from pipeline.llm.sessions import load_sessions
+
+SESSIONS = 30
+BATCH = 4
+
+
+def day_rows(warehouse) -> list[dict]:
+    return warehouse.query("SELECT * FROM llm_scores ORDER BY session_id").to_pylist()
+
+
+def test_a_day_in_batches_gives_the_whole_day_rows_and_asks_each_transcript_once(duckdb_warehouse, fake_openai):
+    prepare_day(duckdb_warehouse, SESSIONS)
+    sendable = [s.hash for s in load_sessions(duckdb_warehouse, DAY) if s.hash]
+    assert len(set(sendable)) < len(sendable), "the day should repeat a transcript (a wrong number)"
+    client = LLMClient(load_llm_config(band=0), base_url=fake_openai.url, api_key="sk-test-not-a-real-key")
+
+    report = build_day(duckdb_warehouse, DAY, "sync", client, rows_per_batch=BATCH)
+    assert report.rows == SESSIONS and report.sync_calls == fake_openai.chat_requests == len(set(sendable))
+    streamed = day_rows(duckdb_warehouse)
+
+    whole = build_day(duckdb_warehouse, DAY, "sync", client)  # one batch, every answer from the cache
+    assert whole.sync_calls == 0 and fake_openai.chat_requests == len(set(sendable))
+    assert day_rows(duckdb_warehouse) == streamed
