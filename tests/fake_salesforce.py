@@ -32,6 +32,7 @@ class SalesforceState:
     script: list[int | None] = field(default_factory=list)
     leads: dict[str, dict] = field(default_factory=dict)
     accepted: list[tuple[str, str]] = field(default_factory=list)  # (api, external id), every accepted upsert
+    accepted_records: list[dict] = field(default_factory=list)  # each accepted upsert's fields, in order
     rejected: list[tuple[str, str]] = field(default_factory=list)
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status)
     jobs: dict[str, dict] = field(default_factory=dict)
@@ -51,6 +52,7 @@ class SalesforceState:
             self.leads[key] = {"Id": f"00Q{self.next_id:015d}"}
         self.leads[key].update({k: v for k, v in record.items() if k != "attributes" and v != ""})
         self.accepted.append((api, key))
+        self.accepted_records.append({k: v for k, v in record.items() if k != "attributes"})
         return True, self.leads[key]["Id"], ""
 
 

