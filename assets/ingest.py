@@ -1,19 +1,22 @@
-"""`ingest_job`: the run that lands Pub/Sub messages in `raw_sessions`, requested by the ingest sensor when the
-subscription holds something.
+"""`raw_sessions`: the asset an `ingest_job` run materializes by landing what waits in Pub/Sub, before the same run
+scores, alerts and syncs the day it was asked for (`pipeline/jobs.py`).
 
 Landing is a write, so it happens in a run rather than in the sensor: the run has a log, shows in the UI, and is
-not bound by Dagster's 60 s sensor limit. It pulls within a budget through the exactly-once landing of
-`pipeline/ingestion/pubsub.py` and reports a `raw_sessions` materialization for each day that got sessions; what it leaves
-waiting, the sensor's next look finds.
+not bound by Dagster's 60 s sensor limit. It pulls through the exactly-once landing of `pipeline/ingestion/pubsub.py`
+what was waiting when the run began, and reports a `raw_sessions` materialization for each day that got sessions;
+the batches are logged in `raw_landings` with this run's id, so the sensor asks an `intraday_job` run only for the
+other days. A backlog is landed in slices of at most `time_budget_s`, each scored before the next is pulled.
 """
 
 import time
+from datetime import datetime, timezone
 from typing import Callable
 
 import dagster as dg
 
 from pipeline.ingestion.pubsub import IngestResult, ingest
 from pipeline.jobs import intraday_job
+from pipeline.partitions import daily_partitions
 from pipeline.resources import PubSubResource, WarehouseResource
 from pipeline.tables import ALL_TABLES
 
@@ -26,13 +29,16 @@ EXECUTING = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
 class IngestConfig(dg.Config):
-    time_budget_s: float = 300.0
+    time_budget_s: float = 60.0
     max_messages: int = 100_000
 
 
-@dg.op(description="Pulls session payloads from Pub/Sub into raw_sessions / raw_sessions_rejected.")
-def land_pubsub_messages(context: dg.OpExecutionContext, config: IngestConfig, warehouse: WarehouseResource,
-                         pubsub: PubSubResource) -> None:
+@dg.asset(partitions_def=daily_partitions, group_name="ingestion", kinds={"pubsub"},
+          description="One row per call (deduplicated on session_id), the v1 payload kept whole as JSON next to typed "
+                      "columns. Landed from Pub/Sub by ingest_job runs (requested by the ingest sensor), which then "
+                      "score the day; rejects go to raw_sessions_rejected.")
+def raw_sessions(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource,
+                 pubsub: PubSubResource) -> dg.MaterializeResult:
     backend = warehouse.get()
     backend.ensure_tables(ALL_TABLES)
 
@@ -41,15 +47,20 @@ def land_pubsub_messages(context: dg.OpExecutionContext, config: IngestConfig, w
                          f"{result.rejected} rejected")
 
     result = ingest(pubsub.settings(), backend, max_messages=config.max_messages, time_budget_s=config.time_budget_s,
-                    on_batch=progress, before_land=_hold_while_intraday_runs(context))
-    for day, sessions in sorted(result.sessions_per_day.items()):
-        context.log_event(dg.AssetMaterialization("raw_sessions", partition=day,
-                                                  metadata={"landed_sessions": sessions}))
+                    on_batch=progress, before_land=_hold_while_intraday_runs(context), run_id=context.run.run_id,
+                    published_before=datetime.now(timezone.utc))
+    day = context.partition_key
+    for other, sessions in sorted(result.sessions_per_day.items()):
+        if other != day:
+            context.log_event(dg.AssetMaterialization("raw_sessions", partition=other,
+                                                      metadata={"landed_sessions": sessions}))
     context.log.info(f"pulled {result.pulled}: {result.sessions} sessions, {result.rejected} rejected, "
                      f"days {sorted(result.session_dates)}")
+    return dg.MaterializeResult(metadata={"landed_sessions": result.sessions_per_day.get(day, 0),
+                                          "pulled": result.pulled, "rejected": result.rejected})
 
 
-def _hold_while_intraday_runs(context: dg.OpExecutionContext) -> Callable[[], None]:
+def _hold_while_intraday_runs(context: dg.AssetExecutionContext) -> Callable[[], None]:
     def executing() -> bool:
         return bool(context.instance.get_runs(filters=dg.RunsFilter(job_name=intraday_job.name, statuses=EXECUTING),
                                               limit=1))
@@ -62,8 +73,3 @@ def _hold_while_intraday_runs(context: dg.OpExecutionContext) -> Callable[[], No
             context.log.info(f"held a batch {time.monotonic() - started:.0f} s while an intraday run executed")
 
     return hold
-
-
-@dg.job(description="Lands what waits in the Pub/Sub subscription; the ingest sensor requests it.")
-def ingest_job() -> None:
-    land_pubsub_messages()

@@ -123,9 +123,9 @@ def publish_steadily(rate: float, duration_s: float, hot_share: float,
 
 
 def warm_up(timeline: Timeline, seed: int) -> None:
-    """One cold call through ingest and intraday, so the figures are the steady state, not the first start."""
+    """One cold call landed and scored, so the figures are the steady state, not the first start."""
     publish_steadily(rate=1.0, duration_s=1.0, hot_share=0.0, seed=seed + 1)
-    wait_for("the warm-up call's intraday run", timeline.intraday_succeeded, START_TIMEOUT_S, poll_s=1.0)
+    wait_for("the warm-up call's ingest run", timeline.ingest_succeeded, START_TIMEOUT_S, poll_s=1.0)
 
 
 def first_arrivals(pairs: list[tuple[float, str]]) -> tuple[dict[str, float], int]:

@@ -1,9 +1,9 @@
 """Where a hot call's seconds go, read back from the Dagster instance's run records and event log (and, after the
 pipeline stopped, the time each call was pulled from `raw_sessions.ingested_at`).
 
-A hot call's path: it ends -> the ingest sensor's tick requests `ingest_job` -> the daemon launches it -> it pulls
-and lands the call -> a later tick sees the landing and requests `intraday_job` for the day (or waits while one
-is in flight) -> the daemon launches it -> its steps run -> the Slack alert and the Salesforce upsert.
+A hot call's path: it ends -> the ingest sensor's tick requests `ingest_job` for today (or waits while one is in
+flight) -> the daemon launches it -> it pulls and lands the call -> its steps score the day -> the Slack alert and
+the Salesforce upsert. A call landed by a run asked for another day is served by an `intraday_job` run instead.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ class Timeline:
 
         return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(self.home)))
 
-    def intraday_succeeded(self) -> bool:
-        return bool(self.instance.get_runs(filters=dg.RunsFilter(job_name="intraday_job",
+    def ingest_succeeded(self) -> bool:
+        """Whether an ingest run has landed and scored a day."""
+        return bool(self.instance.get_runs(filters=dg.RunsFilter(job_name="ingest_job",
                                                                 statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1))
 
     def runs(self, since: float) -> list[Run]:
@@ -90,31 +91,28 @@ class Timeline:
 
     def paths(self, hot: set[str], ended: dict[str, float], received: dict[str, float],
               slack: dict[str, float], salesforce: dict[str, float], runs: list[Run]) -> dict[str, dict[str, float]]:
-        """Per hot call alerted, the moments of its path (epoch s)."""
+        """Per hot call alerted, the moments of its path (epoch s), through the run that alerted it."""
         out = {}
         for sid in sorted(hot & set(slack)):
-            ingest = next((r for r in runs if r.job == "ingest_job" and sid in received and r.holds(received[sid])),
-                          None)
-            intraday = next((r for r in runs if r.job == "intraday_job" and r.holds(slack[sid])), None)
-            if intraday is None or sid not in received:
+            served = next((r for r in runs if r.holds(slack[sid])), None)
+            if served is None or sid not in received:
                 continue
-            first_step = min((s for s, _ in intraday.steps.values()), default=intraday.start)
-            out[sid] = {"ended": ended[sid], **({"ingest run started": ingest.start} if ingest else {}),
-                        "pulled": received[sid],
-                        "intraday queued": intraday.created, "intraday started": intraday.start,
-                        "first step": first_step, "slack": slack[sid],
+            first_step = min((s for s, _ in served.steps.values()), default=served.start)
+            out[sid] = {"ended": ended[sid], "run queued": served.created, "run started": served.start,
+                        "first step": first_step, "pulled": received[sid], "slack": slack[sid],
                         **({"salesforce": salesforce[sid]} if sid in salesforce else {}),
-                        "intraday ended": intraday.end, "_run": intraday.run_id}
+                        "run ended": served.end, "_run": served.run_id}
         return out
 
     def phases(self, hot: set[str], ended: dict[str, float], received: dict[str, float], slack: dict[str, float],
                salesforce: dict[str, float], runs: list[Run]) -> dict[str, float]:
-        """Median seconds of each leg of the path over the hot calls, then each intraday step's median duration."""
-        legs = [("call ended -> pulled by an ingest run (tick, launch, batch)", "ended", "pulled"),
-                ("pulled -> intraday run queued (land, tick, day's run busy)", "pulled", "intraday queued"),
-                ("intraday queued -> started (run coordinator, worker start)", "intraday queued", "intraday started"),
-                ("intraday started -> first step (run worker)", "intraday started", "first step"),
-                ("first step -> Slack alert", "first step", "slack"),
+        """Median seconds of each leg of the path over the hot calls, then each step's median duration in the runs
+        that alerted them."""
+        legs = [("call ended -> run queued (tick, the last run still in flight)", "ended", "run queued"),
+                ("run queued -> started (run coordinator, worker start)", "run queued", "run started"),
+                ("run started -> first step (run worker)", "run started", "first step"),
+                ("first step -> pulled (the landing)", "first step", "pulled"),
+                ("pulled -> Slack alert (dbt, scores)", "pulled", "slack"),
                 ("Salesforce upsert - Slack alert (same run)", "slack", "salesforce")]
         paths = self.paths(hot, ended, received, slack, salesforce, runs)
         out = {name: statistics.median([p[b] - p[a] for p in paths.values() if a in p and b in p] or [math.nan])
@@ -125,7 +123,7 @@ class Timeline:
             if run.run_id in served:
                 for key, (begun, done) in run.steps.items():
                     steps.setdefault(key, []).append(done - begun)
-        out.update({f"  intraday step {key}": statistics.median(values) for key, values in steps.items()})
+        out.update({f"  step {key}": statistics.median(values) for key, values in steps.items()})
         return out
 
     def examples(self, chosen: list[str], ended: dict[str, float], received: dict[str, float],

@@ -61,11 +61,11 @@ def reporting_clients(progress: Progress) -> tuple[pubsub_v1.SubscriberClient, D
                 if self.landing:  # committed, but the connection is not closed, so nothing is checkpointed yet
                     progress.report("committed", 0)
 
-        def land_raw(self, sessions: Any, rejects: Any) -> None:
+        def land_raw(self, sessions: Any, rejects: Any, run_id: str | None = None) -> None:
             ids = " ".join(sessions.column("session_id").to_pylist())
             progress.report("writing", sessions.num_rows + rejects.num_rows, ids)
             self.landing = True
-            super().land_raw(sessions, rejects)
+            super().land_raw(sessions, rejects, run_id)
             self.landing = False
             progress.report("written", sessions.num_rows + rejects.num_rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from datetime import datetime, timezone
 
 import pytest
 from google.cloud import pubsub_v1
@@ -94,6 +95,22 @@ def test_a_crash_between_write_and_ack_neither_duplicates_nor_loses(pubsub, ware
         pulled_after_crash += ingest(settings, warehouse, time_budget_s=10).pulled
     assert warehouse.scalar(f"SELECT COUNT(*) FROM {raw}") == 300
     assert warehouse.scalar(f"SELECT COUNT(DISTINCT session_id) FROM {raw}") == 300
+
+
+def test_a_run_lands_what_waited_when_it_began_and_leaves_newer_calls_to_the_next(pubsub, duckdb_warehouse):
+    """`published_before`: an ingest run lands every batch of calls published before it began, and stops after the
+    first batch holding a newer one, so the calls it landed are scored now rather than after the trickle ends."""
+    settings, publisher = pubsub
+    payloads = [json.dumps(p).encode() for p in generate_sessions(24, seed=8, end=DAY)]
+    publish(publisher, settings, [(body, {}) for body in payloads[:12]])
+    began = datetime.now(timezone.utc)
+    older = ingest(settings, duckdb_warehouse, batch_size=4, published_before=began)
+    assert (older.pulled, older.batches) == (12, 3)
+
+    publish(publisher, settings, [(body, {}) for body in payloads[12:]])
+    newer = ingest(settings, duckdb_warehouse, batch_size=4, published_before=began)
+    assert newer.batches == 1 and 0 < newer.pulled <= 4
+    assert ingest(settings, duckdb_warehouse).pulled == 12 - newer.pulled  # the rest waited for the next run
 
 
 def test_a_steady_trickle_is_landed_in_batches_closed_by_time(monkeypatch):

@@ -69,11 +69,16 @@ def ingest(
     settings: Settings, warehouse: Warehouse, max_messages: int = 10_000, batch_size: int = 1_000,
     time_budget_s: float = 30.0, subscriber: pubsub_v1.SubscriberClient | None = None,
     on_batch: Callable[[IngestResult], None] | None = None, before_land: Callable[[], None] | None = None,
+    run_id: str | None = None, published_before: datetime | None = None,
 ) -> IngestResult:
     """Pull until the subscription is empty, `max_messages` were pulled, or the time budget is spent.
     `before_land` is called with each batch pulled and not yet written, and may wait: `ingest_job` waits there
     while an intraday run reads `raw_sessions`. A wait past the ack deadline means redelivery, which the merges
-    absorb."""
+    absorb. `run_id`, the landing Dagster run's, is logged in `raw_landings` beside each batch's days.
+
+    With `published_before` (aware UTC) it stops after the first batch holding a message published since: a run
+    lands what was waiting when it began and leaves a steady trickle of new calls to the next, rather than
+    pulling it until the time budget while the calls it already landed wait to be scored."""
     own_client = subscriber is None
     subscriber = subscriber or subscriber_client(settings)
     result, deadline = IngestResult(), time.monotonic() + time_budget_s
@@ -88,7 +93,7 @@ def ingest(
             messages = [Message(r.message.data, r.message.message_id, r.message.publish_time,
                                 dict(r.message.attributes)) for r in received]
             batch = land_batch(messages)
-            warehouse.land_raw(batch.sessions, batch.rejects)  # raises -> nothing acknowledged
+            warehouse.land_raw(batch.sessions, batch.rejects, run_id=run_id)  # raises -> nothing acknowledged
             for start in range(0, len(received), ACK_CHUNK):
                 subscriber.acknowledge(request={"subscription": settings.pubsub_subscription_path,
                                                 "ack_ids": [r.ack_id for r in received[start:start + ACK_CHUNK]]})
@@ -99,6 +104,8 @@ def ingest(
             result.sessions_per_day.update(day.isoformat() for day in batch.sessions.column("session_date").to_pylist())
             if on_batch:
                 on_batch(result)
+            if published_before and any(r.message.publish_time >= published_before for r in received):
+                break
     finally:
         if own_client:
             subscriber.close()
@@ -129,7 +136,7 @@ def landings_since(warehouse: Warehouse, since: datetime) -> list[dict]:
     """Batches landed after `since` (naive UTC), one row per batch and day, from the log the landing transaction
     writes: what the ingest sensor turns into runs, whoever landed them (an `ingest_job` run, `voice-analytics ingest`)."""
     d = warehouse.dialect
-    rows = warehouse.query(f"SELECT session_date, landed_at, sessions FROM {d.table('raw_landings')} "
+    rows = warehouse.query(f"SELECT session_date, landed_at, sessions, run_id FROM {d.table('raw_landings')} "
                            f"WHERE landed_at > {d.param('since')} ORDER BY landed_at", {"since": since}).to_pylist()
     for row in rows:  # BigQuery answers in aware UTC, DuckDB in naive UTC: one kind for the cursor's arithmetic
         if row["landed_at"].tzinfo:

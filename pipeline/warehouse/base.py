@@ -166,11 +166,12 @@ class Warehouse(ABC):
         return f"SELECT {columns} FROM {self.staged_table(staged_name)}"
 
 
-    def land_raw(self, sessions: pa.Table, rejects: pa.Table) -> None:
+    def land_raw(self, sessions: pa.Table, rejects: pa.Table, run_id: str | None = None) -> None:
         """Land one batch of messages in a single transaction: valid sessions merged into `raw_sessions` (one row
         per session_id, the latest `ended_at` then the latest `published_at` wins) and rejects merged on
         `message_id`, so a redelivered batch changes nothing. The same transaction logs the batch's days in
-        `raw_landings` (a redelivery logs them again: at worst one more run of an unchanged day)."""
+        `raw_landings`, with the landing Dagster run's `run_id` (a redelivery logs them again: at worst one more run
+        of an unchanged day)."""
         raw = self.dialect.table(RAW_SESSIONS.name)
         columns = RAW_SESSIONS.column_names
         newest_first = "ORDER BY ended_at DESC, published_at DESC, message_id DESC"
@@ -194,9 +195,10 @@ class Warehouse(ABC):
         )
         log_days = (
             f"INSERT INTO {self.dialect.table(RAW_LANDINGS.name)} ({', '.join(RAW_LANDINGS.column_names)}) "
-            f"SELECT session_date, MAX(ingested_at), COUNT(*) FROM ({self._select_staged(RAW_SESSIONS, 'sessions')})"
-            f" AS staged GROUP BY session_date"
+            f"SELECT session_date, MAX(ingested_at), COUNT(*), {self.dialect.param('run_id') if run_id else 'NULL'} "
+            f"FROM ({self._select_staged(RAW_SESSIONS, 'sessions')}) AS staged GROUP BY session_date"
         )
         statements = ([merge, log_days] if sessions.num_rows else []) + ([merge_rejects] if rejects.num_rows else [])
         if statements:
-            self.run_transaction(statements, staged={"sessions": sessions, "rejects": rejects})
+            self.run_transaction(statements, {"run_id": run_id} if run_id else None,
+                                 staged={"sessions": sessions, "rejects": rejects})

@@ -38,9 +38,11 @@ RAW_SESSIONS = Table(
 
 # One row per landed batch and day, written in the landing transaction: what the ingest sensor reads to know
 # which days got new sessions, so a tick that dies after landing (its cursor lost) is caught up by the next one.
+# `run_id` names the Dagster run that landed the batch (NULL for `voice-analytics ingest`): an `ingest_job` run
+# scores its own day after landing it, so the sensor asks no second run for that day.
 RAW_LANDINGS = Table(
     "raw_landings",
-    (("session_date", "date"), ("landed_at", "timestamp"), ("sessions", "int")),
+    (("session_date", "date"), ("landed_at", "timestamp"), ("sessions", "int"), ("run_id", "string")),
     partition_column=None, cluster_by=("landed_at",),
 )
 
