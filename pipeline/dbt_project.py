@@ -21,7 +21,25 @@ if shutil.which("dbt") is None and Path(DBT_EXECUTABLE).exists():
     os.environ["PATH"] = os.pathsep.join([str(Path(DBT_EXECUTABLE).parent), os.environ.get("PATH", "")])
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
-dbt_project.prepare_if_dev()
+# Not the name of a file of the project: what dbt writes (target paths, logs) and installed packages.
+_NOT_SOURCES = {"target", "logs", "dbt_packages"}
+
+
+def manifest_is_stale(project: DbtProject) -> bool:
+    """Whether a file of the dbt project changed since its manifest was written (or there is none)."""
+    if not project.manifest_path.exists():
+        return True
+    written = project.manifest_path.stat().st_mtime
+    tops = [top for top in project.project_dir.iterdir() if top.name not in _NOT_SOURCES]
+    files = [path for top in tops for path in ([top] if top.is_file() else top.rglob("*")) if path.is_file()]
+    return any(path.stat().st_mtime > written for path in files)
+
+
+# Under `dagster dev`, dagster-dbt re-parses the project every time Python loads it: in the code server, and again
+# in every run's worker process, about 15 s before a run's first step (docs/performance.md, "Call end to hot lead").
+# Parsing only when a model, macro or config changed keeps the dev loop (edit a model, reload) and drops that wait.
+if dbt_project.preparer.using_dagster_dev() and manifest_is_stale(dbt_project):
+    dbt_project.prepare_if_dev()
 
 
 class DbtCli(DbtCliResource):

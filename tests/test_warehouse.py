@@ -77,6 +77,25 @@ def test_the_latest_ended_at_then_the_latest_publish_wins(warehouse):
     assert warehouse.scalar(f"SELECT message_id FROM {warehouse.dialect.table('raw_sessions')}") == "m3"
 
 
+def test_the_landing_log_names_the_run_that_landed_each_batch(warehouse):
+    """`raw_landings` carries the landing run's id (NULL for a landing outside Dagster): how the ingest sensor tells
+    the calls an ingest run scores itself from those another run must score."""
+    from pipeline.ingestion.pubsub import landings_since
+
+    payloads = list(generate_sessions(3, days=2, seed=6, end=DAY))
+    received = datetime(2026, 11, 21, 1, tzinfo=timezone.utc)
+    by_run = land_batch([Message(json.dumps(p).encode(), f"r{i}", received) for i, p in enumerate(payloads[:2])])
+    by_hand = land_batch([Message(json.dumps(payloads[2]).encode(), "h", received)])
+    warehouse.land_raw(by_run.sessions, by_run.rejects, run_id="run-1")
+    warehouse.land_raw(by_hand.sessions, by_hand.rejects)
+    logged = sorted((row["session_date"].isoformat(), row["sessions"], row["run_id"] or "")
+                    for row in landings_since(warehouse, datetime(2000, 1, 1)))
+    by_day = {}
+    for p in payloads[:2]:
+        by_day[p["ended_at"][:10]] = by_day.get(p["ended_at"][:10], 0) + 1
+    assert logged == sorted([(day, n, "run-1") for day, n in by_day.items()] + [(payloads[2]["ended_at"][:10], 1, "")])
+
+
 def test_parameters_carry_sql_as_data(warehouse):
     hostile = "'); DROP TABLE raw_sessions;--"
     assert warehouse.scalar(f"SELECT {warehouse.dialect.param('v')} AS v", {"v": hostile}) == hostile
