@@ -193,12 +193,15 @@ class Warehouse(ABC):
             f" ON target.message_id = source.message_id WHEN NOT MATCHED THEN INSERT ({', '.join(reject_columns)})"
             f" VALUES ({', '.join('source.' + c for c in reject_columns)})"
         )
+        # The run id travels as a staged column, not a query parameter: BigQuery's emulator takes no parameters in
+        # a BEGIN/COMMIT script.
         log_days = (
             f"INSERT INTO {self.dialect.table(RAW_LANDINGS.name)} ({', '.join(RAW_LANDINGS.column_names)}) "
-            f"SELECT session_date, MAX(ingested_at), COUNT(*), {self.dialect.param('run_id') if run_id else 'NULL'} "
-            f"FROM ({self._select_staged(RAW_SESSIONS, 'sessions')}) AS staged GROUP BY session_date"
+            f"SELECT session_date, MAX(ingested_at), COUNT(*), MAX(landing_run_id) "
+            f"FROM {self.staged_table('sessions')} GROUP BY session_date"
         )
         statements = ([merge, log_days] if sessions.num_rows else []) + ([merge_rejects] if rejects.num_rows else [])
         if statements:
-            self.run_transaction(statements, {"run_id": run_id} if run_id else None,
-                                 staged={"sessions": sessions, "rejects": rejects})
+            runs = pa.array([run_id] * sessions.num_rows, pa.string())
+            self.run_transaction(statements, staged={"sessions": sessions.append_column("landing_run_id", runs),
+                                                     "rejects": rejects})
