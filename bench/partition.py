@@ -122,9 +122,13 @@ def peak_rss_mib() -> float:
 def timed_child(step: str, path: Path) -> dict:
     """Run one step in a fresh process; return its wall seconds, CPU seconds (all its threads: steadier than wall
     time on a shared machine) and peak RSS in MiB, of that process alone."""
-    out = subprocess.run([sys.executable, __file__, "--step", step, "--path", str(path)], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, __file__, "--step", step, "--path", str(path)], capture_output=True,
+                          text=True)
+    if done.returncode:  # the step's own last words (a run's failure is one line), not a CalledProcessError
+        errors = [line for line in done.stderr.splitlines() if "Error" in line or "error" in line]
+        raise SystemExit(f"partition.py: step {step!r} on {path.name} failed: "
+                         + (errors[-1] if errors else done.stderr.strip()[-2000:]))
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def turns(path: Path) -> int:
