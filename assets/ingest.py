@@ -9,11 +9,11 @@ other days. A backlog is landed in slices of at most `time_budget_s`, each score
 """
 
 import time
-from datetime import datetime, timezone
 from typing import Callable
 
 import dagster as dg
 
+from pipeline import clock
 from pipeline.ingestion.pubsub import IngestResult, ingest
 from pipeline.jobs import intraday_job
 from pipeline.partitions import daily_partitions
@@ -48,7 +48,7 @@ def raw_sessions(context: dg.AssetExecutionContext, config: IngestConfig, wareho
 
     result = ingest(pubsub.settings(), backend, max_messages=config.max_messages, time_budget_s=config.time_budget_s,
                     on_batch=progress, before_land=_hold_while_intraday_runs(context), run_id=context.run.run_id,
-                    published_before=datetime.now(timezone.utc))
+                    published_before=clock.now())
     day = context.partition_key
     for other, sessions in sorted(result.sessions_per_day.items()):
         if other != day:

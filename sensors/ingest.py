@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 import dagster as dg
@@ -96,7 +96,7 @@ def build_ingest_sensor(ingest: dg.UnresolvedAssetJobDefinition, job: dg.Unresol
         state = json.loads(context.cursor) if context.cursor else {"pending": [], "tick": 0}
         backend = warehouse.get()
         logged = "raw_landings" in backend.relations()  # the first ingest run creates the tables
-        now = datetime.now(timezone.utc).replace(tzinfo=None)  # landed_at is naive UTC
+        now = clock.utcnow()  # landed_at is naive UTC
         landed, reading = _unseen_landings(state, lambda since: landings_since(backend, since) if logged else [], now,
                                            _scored_by_its_lander(context, ingest.name))
         pending = sorted(set(state["pending"]) | set(landed))
