@@ -1,14 +1,18 @@
 """A day too big for the memory the embedded warehouse may use fails with one line that names the asset, the day
-and the setting to raise, and leaves the day's previous rows whole; never a DuckDB trace."""
+and the setting to raise, and leaves the day's previous rows whole; never a DuckDB trace. A streamed partition
+reads the day in key ranges, so the memory it needs is set by the range, not by the day."""
 
 from __future__ import annotations
 
 import dagster as dg
 import pytest
 
-from conftest import DAY, dagster_resources
+from agent.signals import load_vocabulary
+from assets.signals import inputs_sql, signal_rows
+from conftest import DAY, dagster_resources, land_generated, materialize_assets
 from openai_server import prepare_day
 from pipeline.resources import WarehouseResource
+from pipeline.warehouse.tables import SESSION_SIGNALS
 from pipeline.warehouse.base import WarehouseOutOfMemory
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from warehouse_text import contents
@@ -40,3 +44,27 @@ def test_an_asset_out_of_memory_fails_in_one_line_and_keeps_the_old_day(duckdb_w
                        "(VA_DUCKDB_MEMORY_LIMIT, the warehouse resource's duckdb_memory_limit); the day keeps its "
                        "previous rows")
     assert contents(duckdb_warehouse) == before
+
+
+def test_a_day_read_in_key_ranges_fits_a_limit_the_whole_day_does_not(duckdb_warehouse):
+    """6,000 calls' turn lists need more than 40 MB when DuckDB aggregates them in one piece; 100 calls at a time
+    fit, the streamed read (one Arrow reader per range) gives every session once, and the swap is the same
+    whichever way the day was read."""
+    land_generated(duckdb_warehouse, 6000, seed=17)
+    materialize_assets(WarehouseResource(duckdb_path=str(duckdb_warehouse.path)),
+                       ["stg_session_turns", "stg_session_tool_calls", "int_session_inputs"], DAY.isoformat())
+    vocabulary = load_vocabulary()
+
+    def stream(slice_sessions: int) -> int:
+        tight = DuckDBWarehouse(duckdb_warehouse.path, memory_limit="40MB", slice_sessions=slice_sessions)
+        return tight.replace_partition_streamed(SESSION_SIGNALS, DAY, inputs_sql(tight), {"day": DAY},
+                                                lambda batch: signal_rows(batch, DAY, vocabulary), rows_per_batch=100)
+
+    with pytest.raises(WarehouseOutOfMemory, match="40MB"):  # the streamed read's error, in the same one line
+        stream(slice_sessions=6000)
+    assert stream(slice_sessions=100) == 6000
+    rows = duckdb_warehouse.query("SELECT COUNT(DISTINCT session_id) AS n, COUNT(*) AS total FROM session_signals")
+    assert rows.to_pylist() == [{"n": 6000, "total": 6000}]
+    whole = signal_rows(duckdb_warehouse.query(inputs_sql(duckdb_warehouse), {"day": DAY}), DAY, vocabulary)
+    read = duckdb_warehouse.query("SELECT * FROM session_signals ORDER BY session_id")
+    assert read.to_pylist() == whole.sort_by("session_id").to_pylist()

@@ -15,14 +15,26 @@ import pyarrow as pa
 
 from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, WarehouseOutOfMemory, full_batches
 from pipeline.warehouse.dialect import DuckDBDialect
-from pipeline.warehouse.tables import Table
+from pipeline.warehouse.tables import RAW_SESSIONS, Table
 
 _LOCK_RETRY_SECONDS = 30.0
+# Sessions DuckDB reads at once in a streamed partition. DuckDB finishes a query's aggregates (the per-call turn
+# lists of int_session_inputs) before its first row streams out, so a whole day's read would need memory in
+# proportion to the day; a key range of this many sessions needs the same at 10k or 1M sessions a day.
+SLICE_SESSIONS = 50_000
+_RANGE_ENDS = {"low": "session_id >= $low", "high": "session_id < $high"}
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """DuckDB's own exception, or the same error re-raised as OSError by the Arrow reader of a streamed query."""
+    return isinstance(exc, duckdb.OutOfMemoryException) or (
+        isinstance(exc, OSError) and "Out of Memory Error" in str(exc))
 
 
 class DuckDBWarehouse(Warehouse):
-    def __init__(self, path: str | Path, memory_limit: str = "1GB") -> None:
+    def __init__(self, path: str | Path, memory_limit: str = "1GB", slice_sessions: int = SLICE_SESSIONS) -> None:
         self.path = Path(path)
+        self.slice_sessions = slice_sessions
         self.dialect = DuckDBDialect()
         # DuckDB takes 80 % of RAM by default; a cap keeps a 100k-session day within a laptop's budget (it spills
         # to disk beyond it instead of failing).
@@ -44,7 +56,9 @@ class DuckDBWarehouse(Warehouse):
                 delay = min(delay * 2, 1.0)
         try:
             yield conn
-        except duckdb.OutOfMemoryException as exc:
+        except Exception as exc:
+            if not _out_of_memory(exc):
+                raise
             limit = self.config["memory_limit"]
             raise WarehouseOutOfMemory(f"DuckDB ran out of memory at its limit of {limit} (VA_DUCKDB_MEMORY_LIMIT, "
                                        f"the warehouse resource's duckdb_memory_limit)") from exc
@@ -64,11 +78,12 @@ class DuckDBWarehouse(Warehouse):
     def replace_partition_streamed(self, table: Table, day: date, sql: str, params: Mapping[str, Any],
                                    transform: Callable[[pa.RecordBatch], pa.Table],
                                    rows_per_batch: int = STREAM_BATCH_ROWS) -> int:
-        """DuckDB streams the read as Arrow record batches on one connection while a second one (`cursor()`, the
-        same database) fills a temporary staging table and then swaps the day in a transaction."""
+        """DuckDB streams the read as Arrow record batches, one key range of `slice_sessions` sessions after
+        another, on one connection while a second one (`cursor()`, the same database) fills a temporary staging
+        table and then swaps the day in a transaction. `sql` must return a `session_id` column."""
         written = 0
         with self.connect() as conn:
-            reader = full_batches(conn.sql(sql, params=dict(params)).to_arrow_reader(rows_per_batch), rows_per_batch)
+            reader = full_batches(self._sliced_batches(conn, day, sql, params, rows_per_batch), rows_per_batch)
             writer = conn.cursor()
             staging = f"staging_{table.name}"
             writer.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM {self.dialect.table(table.name)} "
@@ -89,6 +104,22 @@ class DuckDBWarehouse(Warehouse):
                 raise
             writer.close()
         return written
+
+    def _sliced_batches(self, conn: duckdb.DuckDBPyConnection, day: date, sql: str, params: Mapping[str, Any],
+                        rows_per_batch: int) -> Iterator[pa.RecordBatch]:
+        """The rows of `sql`, one session_id range at a time. The ranges cut the day's landed sessions into runs
+        of `slice_sessions`; DuckDB pushes the range filter down through the views' joins and groupings into
+        every table scan, so each range reads and aggregates only its own sessions."""
+        cuts = [row[0] for row in conn.execute(
+            f"SELECT session_id FROM (SELECT session_id, row_number() OVER (ORDER BY session_id) AS n "
+            f"FROM {self.dialect.table(RAW_SESSIONS.name)} WHERE session_date = $day) "
+            f"WHERE n > 1 AND n % $slice = 1 ORDER BY session_id", {"day": day, "slice": self.slice_sessions}).fetchall()]
+        bounds = [None, *cuts, None]
+        for low, high in zip(bounds, bounds[1:]):
+            ends = {name: value for name, value in (("low", low), ("high", high)) if value is not None}
+            where = " AND ".join(_RANGE_ENDS[name] for name in ends) or "TRUE"
+            yield from conn.sql(f"SELECT * FROM ({sql}) AS day_rows WHERE {where}",
+                                params={**params, **ends}).to_arrow_reader(rows_per_batch)
 
     def _swap_statements(self, table: Table, select_sql: str) -> list[str]:
         """The streamed swap's statements (a seam the fault tests fail inside the transaction)."""
