@@ -18,6 +18,7 @@ from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 from warehouse_text import contents
 
 TINY = "8MB"  # DuckDB's limit: enough to open the file, not to sort a day of turns
+CALLS, BETWEEN = 20_000, "48MB"  # a day whose whole read needs more than BETWEEN, and 100 of its calls far less
 
 
 def test_the_backend_names_the_limit_setting(tmp_path):
@@ -47,24 +48,24 @@ def test_an_asset_out_of_memory_fails_in_one_line_and_keeps_the_old_day(duckdb_w
 
 
 def test_a_day_read_in_key_ranges_fits_a_limit_the_whole_day_does_not(duckdb_warehouse):
-    """6,000 calls' turn lists need more than 40 MB when DuckDB aggregates them in one piece; 100 calls at a time
-    fit, the streamed read (one Arrow reader per range) gives every session once, and the swap is the same
-    whichever way the day was read."""
-    land_generated(duckdb_warehouse, 6000, seed=17)
+    """20,000 calls' turn lists need more than 60 MB when DuckDB aggregates them in one piece (at 1 to 8 threads:
+    fewer threads need less); 100 calls at a time fit in 40 MB. Between the two, the streamed read (one Arrow reader
+    per range) gives every session once, and the swap is the same whichever way the day was read."""
+    land_generated(duckdb_warehouse, CALLS, seed=17)
     materialize_assets(WarehouseResource(duckdb_path=str(duckdb_warehouse.path)),
                        ["stg_session_turns", "stg_session_tool_calls", "int_session_inputs"], DAY.isoformat())
     vocabulary = load_vocabulary()
 
     def stream(slice_sessions: int) -> int:
-        tight = DuckDBWarehouse(duckdb_warehouse.path, memory_limit="40MB", slice_sessions=slice_sessions)
+        tight = DuckDBWarehouse(duckdb_warehouse.path, memory_limit=BETWEEN, slice_sessions=slice_sessions)
         return tight.replace_partition_streamed(SESSION_SIGNALS, DAY, inputs_sql(tight), {"day": DAY},
                                                 lambda batch: signal_rows(batch, DAY, vocabulary), rows_per_batch=100)
 
-    with pytest.raises(WarehouseOutOfMemory, match="40MB"):  # the streamed read's error, in the same one line
-        stream(slice_sessions=6000)
-    assert stream(slice_sessions=100) == 6000
+    with pytest.raises(WarehouseOutOfMemory, match=BETWEEN):  # the streamed read's error, in the same one line
+        stream(slice_sessions=CALLS)
+    assert stream(slice_sessions=100) == CALLS
     rows = duckdb_warehouse.query("SELECT COUNT(DISTINCT session_id) AS n, COUNT(*) AS total FROM session_signals")
-    assert rows.to_pylist() == [{"n": 6000, "total": 6000}]
+    assert rows.to_pylist() == [{"n": CALLS, "total": CALLS}]
     whole = signal_rows(duckdb_warehouse.query(inputs_sql(duckdb_warehouse), {"day": DAY}), DAY, vocabulary)
     read = duckdb_warehouse.query("SELECT * FROM session_signals ORDER BY session_id")
     assert read.to_pylist() == whole.sort_by("session_id").to_pylist()
