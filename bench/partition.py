@@ -1,32 +1,39 @@
-"""One day partition at 1k / 10k / 100k sessions: our assets against the seed's per-session loop and the scan floor.
+"""One day partition at 1k / 10k / 100k sessions (`make bench-scale`: 10k / 100k / 1M): our assets against the
+seed's per-session loop and the scan floor.
 
     .venv/bin/python bench/partition.py [--sizes 1000,10000,100000] [--seed-pattern-at 10000]
 
 For each size: generate the day straight into a fresh DuckDB raw table, 50,000 sessions a MERGE so the set-up
-never holds the day (trusted synthetic rows, no contract validation), then, each in its own process so peak RSS is
-its own:
+never holds the day (trusted synthetic rows, no contract validation; generating and landing are timed apart), then,
+each in its own process so its memory is its own:
 - ours: `rules_backfill_job` (raw -> dbt payload staging -> signals -> heuristic scores -> `llm_scores` from the
   cache (no LLM configured: the heuristic stands) -> dbt metrics, KPIs and marts, with dbt's tests) through the real
-  Dagster definitions; its CPU counts the dbt subprocesses too;
+  Dagster definitions, at the default DuckDB memory limit; its CPU and peak RSS count the dbt subprocesses too, and
+  each step's time is read from the run's events;
 - floor: a full scan that reads every payload byte (`SUM(LENGTH(payload))`), the least any analysis must do,
   and the bare `COUNT(*)` of the day's rows that the issue names (DuckDB answers it from one narrow column);
 - the seed's pattern (one size only, it is slow; `bench/seed_pattern.py`): load each payload, run the same
   analyzers one session at a time, insert the same tables' rows one by one.
-Ratios come from the same run; the growth exponent is fitted on log(time) against log(sessions).
+Ratios come from the same run; the growth exponent is fitted on log(time) against log(sessions). The last lines
+say where the biggest day's time went and hold the scale goals (set for a 1M-session day) against the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
+
+import psutil
 
 from bq_bytes import day_bytes  # bench/ is the script's directory, first on sys.path
 from pipeline.tables import ALL_TABLES
@@ -37,9 +44,10 @@ DAY = date(2026, 11, 20)
 LANDING_CHUNK = 50_000  # sessions per landing MERGE: the set-up holds one chunk of payloads, never the day
 
 
-def land(path: Path, sessions: int) -> tuple[float, float]:
+def land(path: Path, sessions: int) -> dict:
     """Generate `sessions` calls for DAY and land them through the real landing MERGE, a chunk at a time as the
-    ingest lands its pulls: (wall s, CPU s)."""
+    ingest lands its pulls: the seconds spent generating (payloads, their JSON and the Arrow batch: the ingest's
+    share is Pub/Sub's pull and the contract check instead) apart from the seconds spent landing."""
     from itertools import islice
 
     from pipeline.clock import utcnow
@@ -48,12 +56,12 @@ def land(path: Path, sessions: int) -> tuple[float, float]:
     from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
     from pipeline.warehouse.tables import RAW_SESSIONS, RAW_SESSIONS_REJECTED
 
-    start, cpu = time.perf_counter(), time.process_time()
-    now = utcnow()
+    now, spent = utcnow(), {"gen_s": 0.0, "land_s": 0.0}
     warehouse = DuckDBWarehouse(path)
     warehouse.ensure_tables(ALL_TABLES)
     payloads = generate_sessions(sessions, seed=1, end=DAY)
-    while chunk := list(islice(payloads, LANDING_CHUNK)):
+    while True:
+        start = time.perf_counter()
         rows = [{
             "session_id": p["session_id"], "session_date": DAY, "schema_version": 1,
             "started_at": datetime.fromisoformat(p["started_at"]).replace(tzinfo=None),  # generated in UTC
@@ -61,13 +69,18 @@ def land(path: Path, sessions: int) -> tuple[float, float]:
             "agent_version": p["agent_version"], "participant_email": p["participant"]["metadata"]["email"],
             "participant_company": p["participant"]["metadata"]["company"], "message_id": p["session_id"],
             "published_at": now, "ingested_at": now, "payload": json.dumps(p),
-        } for p in chunk]
-        warehouse.land_raw(to_arrow(RAW_SESSIONS, rows), to_arrow(RAW_SESSIONS_REJECTED, []))
-    return time.perf_counter() - start, time.process_time() - cpu
+        } for p in islice(payloads, LANDING_CHUNK)]
+        if not rows:
+            return spent
+        batch = to_arrow(RAW_SESSIONS, rows)
+        landing = time.perf_counter()
+        warehouse.land_raw(batch, to_arrow(RAW_SESSIONS_REJECTED, []))
+        spent["gen_s"] += landing - start
+        spent["land_s"] += time.perf_counter() - landing
 
 
-def ours(path: Path, instance) -> None:
-    """The rule-change run of one day, through the real definitions."""
+def ours(path: Path, instance) -> dict[str, float]:
+    """The rule-change run of one day, through the real definitions: each step's seconds, from the run's events."""
     from pipeline.definitions import defs
     from pipeline.deployments import deployment_resources
     from pipeline.resources import WarehouseResource
@@ -78,6 +91,14 @@ def ours(path: Path, instance) -> None:
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}, instance=instance,
     )
     assert result.success
+    started, steps = {}, {}
+    for record in instance.all_logs(result.run_id):
+        event = record.dagster_event
+        if event and event.event_type_value == "STEP_START":
+            started[event.step_key] = record.timestamp
+        elif event and event.event_type_value == "STEP_SUCCESS":
+            steps[event.step_key] = record.timestamp - started[event.step_key]
+    return steps
 
 
 def floor(path: Path) -> None:
@@ -119,6 +140,32 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class TreePeak:
+    """The most memory this process and its children (dbt's builds) held at once, sampled every 50 ms: dbt runs
+    beside the Dagster process, so a run's footprint is their sum, which neither process's own peak shows."""
+
+    def __init__(self) -> None:
+        self.peak_mib, self._stop = 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "TreePeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(0.05):
+            rss = me.memory_info().rss
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):  # a dbt process may end between listing and reading
+                    rss += child.memory_info().rss
+            self.peak_mib = max(self.peak_mib, rss / 2**20)
+
+
 def timed_child(step: str, path: Path) -> dict:
     """Run one step in a fresh process; return its wall seconds, CPU seconds (all its threads: steadier than wall
     time on a shared machine) and peak RSS in MiB, of that process alone."""
@@ -145,19 +192,23 @@ def growth_exponent(times: dict[int, float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 
 
+GOALS_AT = 1_000_000  # the day the scale goals are set for (a contact centre's million calls)
+
+
 def measure(sizes: list[int], seed_at: int, show: bool = True) -> dict:
     """Every figure of the partition benchmark, from one run: per size, and the seed pattern at `seed_at`."""
     if show:
-        print(f"{'sessions':>9} {'turns':>9} {'land s':>7} {'ours s':>7} {'RSS MiB':>8} {'scan s':>7} "
+        print(f"{'sessions':>9} {'turns':>10} {'gen s':>6} {'land s':>7} {'ours s':>7} {'RSS MiB':>8} {'scan s':>7} "
               f"{'count s':>8} {'ours/scan':>9} {'seed s':>7} {'seed/ours':>9}")
     figures: dict = {"sizes": {}, "seed_at": seed_at}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             path = Path(tmp) / f"bench_{size}.duckdb"
-            row = dict(zip(("land_s", "land_cpu_s"), land(path, size)), turns=turns(path))
+            row = dict(land(path, size), turns=turns(path))
             ours_run = timed_child("ours", path)
             row.update(ours_s=ours_run["seconds"], ours_cpu_s=ours_run["cpu_s"], rss_mib=ours_run["rss_mib"],
-                       scan_s=timed_child("floor", path)["seconds"], count_s=timed_child("count", path)["seconds"])
+                       steps=ours_run["steps"], scan_s=timed_child("floor", path)["seconds"],
+                       count_s=timed_child("count", path)["seconds"])
             if size == max(sizes):
                 row["bigquery_bytes"] = day_bytes(path)
             if size == seed_at:
@@ -166,15 +217,44 @@ def measure(sizes: list[int], seed_at: int, show: bool = True) -> dict:
             figures["sizes"][size] = row
             if show:
                 seed = row.get("seed_s", float("nan"))
-                print(f"{size:>9} {row['turns']:>9} {row['land_s']:>7.1f} {row['ours_s']:>7.2f} {row['rss_mib']:>8.0f} "
-                      f"{row['scan_s']:>7.3f} {row['count_s']:>8.4f} {row['ours_s'] / row['scan_s']:>9.1f} "
-                      f"{seed:>7.1f} {seed / row['ours_s']:>9.1f}", flush=True)
+                print(f"{size:>9} {row['turns']:>10} {row['gen_s']:>6.1f} {row['land_s']:>7.1f} {row['ours_s']:>7.2f} "
+                      f"{row['rss_mib']:>8.0f} {row['scan_s']:>7.3f} {row['count_s']:>8.4f} "
+                      f"{row['ours_s'] / row['scan_s']:>9.1f} {seed:>7.1f} {seed / row['ours_s']:>9.1f}", flush=True)
             path.unlink()
     if len(sizes) > 1:
         figures["exponent"] = growth_exponent({s: figures["sizes"][s]["ours_s"] for s in sizes})
-        if show:
-            print(f"growth exponent (time ~ sessions^k): k = {figures['exponent']:.2f}")
+    if show:
+        report(figures)
     return figures
+
+
+def report(figures: dict) -> None:
+    """Where the biggest day's time went, step by step, and the scale goals against what this run measured."""
+    sizes, seed_at = figures["sizes"], figures["seed_at"]
+    biggest = max(sizes)
+    top = sizes[biggest]
+    print(f"\nrules_backfill_job at {biggest:,} sessions, step by step (s):")
+    for step, seconds in sorted(top["steps"].items(), key=lambda item: -item[1]):
+        print(f"  {step:<40} {seconds:>7.1f}")
+    checks = [(f"land {biggest:,} sessions (landing MERGE; generation {top['gen_s']:.0f} s apart)",
+               f"{top['land_s']:.1f} s", top["land_s"] <= 60, "<= 60 s"),
+              (f"rules_backfill_job at {biggest:,}", f"{top['ours_s']:.1f} s", top["ours_s"] <= 120, "<= 120 s"),
+              (f"peak RSS at {biggest:,} (Dagster + dbt)", f"{top['rss_mib']:,.0f} MiB", top["rss_mib"] <= 2048,
+               "<= 2,048 MiB"),
+              (f"ours / payload scan at {biggest:,}", f"{top['ours_s'] / top['scan_s']:.0f}x",
+               top["ours_s"] / top["scan_s"] <= 4, "<= 4x")]
+    if "exponent" in figures:
+        checks.append((f"growth exponent over {', '.join(f'{s:,}' for s in sizes)}", f"{figures['exponent']:.2f}",
+                       figures["exponent"] <= 1, "<= 1"))
+    if seed_at in sizes:
+        ratio = sizes[seed_at]["seed_s"] * biggest / seed_at / top["ours_s"]
+        checks.append((f"seed loop / ours at {biggest:,} (seed measured at {seed_at:,}, scaled linearly)",
+                       f"{ratio:.0f}x", ratio >= 100, ">= 100x"))
+    label = f"goals (set for {GOALS_AT:,} sessions)" if biggest == GOALS_AT else f"goals (set for {GOALS_AT:,}; " \
+        f"this run's biggest day is {biggest:,})"
+    print(f"\n{label}:")
+    for name, figure, met, goal in checks:
+        print(f"  {name:<72} {figure:>10}  {goal:<13} {'met' if met else 'NOT met'}")
 
 
 def main() -> int:
@@ -195,10 +275,12 @@ def main() -> int:
         # A deployment has its instance already (the daemon's); execute_in_process would build an ephemeral one.
         instance = dg.DagsterInstance.ephemeral() if args.step == "ours" else None
         step = {"ours": lambda path: ours(path, instance), "floor": floor, "count": count, "seed": seed_pattern}
-        start, cpu = time.perf_counter(), cpu_seconds()
-        step[args.step](args.path)
-        print(json.dumps({"seconds": time.perf_counter() - start, "cpu_s": cpu_seconds() - cpu,
-                          "rss_mib": peak_rss_mib()}))
+        with TreePeak() as tree:
+            start, cpu = time.perf_counter(), cpu_seconds()
+            steps = step[args.step](args.path)
+            seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+        print(json.dumps({"seconds": seconds, "cpu_s": cpu, "rss_mib": max(peak_rss_mib(), tree.peak_mib),
+                          "steps": steps or {}}))
         return 0
     measure([int(s) for s in args.sizes.split(",")], args.seed_pattern_at)
     return 0

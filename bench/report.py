@@ -41,8 +41,9 @@ def partition_rows(p: dict) -> list[Row]:
     sizes, seed_at = p["sizes"], p["seed_at"]
     biggest = max(sizes)
     top = sizes[biggest]
-    rows: list[Row] = [(f"generate + land {biggest:,} sessions ({top['turns']:,} turns) into raw_sessions "
-                        f"(CPU {top['land_cpu_s']:.1f} s)", f"{top['land_s']:.1f} s", "< 60 s", top["land_s"] < 60)]
+    rows: list[Row] = [(f"land {biggest:,} sessions ({top['turns']:,} turns) through the landing MERGE "
+                        f"(generating them: {top['gen_s']:.1f} s more)", f"{top['land_s']:.1f} s", "<= 60 s",
+                        top["land_s"] <= 60)]
     for size, r in sizes.items():
         goal = size == 100_000
         rows.append((f"rules_backfill_job, {size:,} sessions: wall time (CPU {r['ours_cpu_s']:.1f} s)", f"{r['ours_s']:.2f} s",
@@ -53,15 +54,15 @@ def partition_rows(p: dict) -> list[Row]:
         seed_s = sizes[seed_at]["seed_s"]
         ratio = seed_s / sizes[seed_at]["ours_s"]
         rows.append((f"seed pattern ÷ ours at {seed_at:,} (seed {seed_s:.1f} s, measured)", f"{ratio:.1f}×",
-                     ">= 50×", ratio >= 50))
+                     ">= 100×", ratio >= 100))
         cpu_ratio = sizes[seed_at]["seed_cpu_s"] / sizes[seed_at]["ours_cpu_s"]
         rows.append((f"same in CPU seconds (seed {sizes[seed_at]['seed_cpu_s']:.1f}, "
-                     f"ours {sizes[seed_at]['ours_cpu_s']:.1f}; steadier under load)", f"{cpu_ratio:.1f}×", ">= 50×",
-                     cpu_ratio >= 50))
+                     f"ours {sizes[seed_at]['ours_cpu_s']:.1f}; steadier under load)", f"{cpu_ratio:.1f}×", ">= 100×",
+                     cpu_ratio >= 100))
         if biggest > seed_at:
             extrapolated = seed_s * biggest / seed_at / top["ours_s"]
             rows.append((f"seed pattern ÷ ours at {biggest:,} (seed extrapolated linearly from {seed_at:,})",
-                         f"{extrapolated:.1f}×", ">= 50×", extrapolated >= 50))
+                         f"{extrapolated:.1f}×", ">= 100×", extrapolated >= 100))
     rows.append((f"ours ÷ payload scan at {biggest:,} (scan {top['scan_s']:.3f} s)",
                  f"{top['ours_s'] / top['scan_s']:.0f}×", "<= 4×", top["ours_s"] / top["scan_s"] <= 4))
     rows.append((f"ours ÷ bare COUNT(*) at {biggest:,} (count {top['count_s'] * 1000:.1f} ms)",

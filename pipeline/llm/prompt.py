@@ -69,7 +69,12 @@ def prompt_version(plan: Plan) -> str:
 
 def transcript_text(turns: Sequence[tuple[str, str]]) -> str:
     """`turns` are (role, redacted text); one line per turn, newlines inside a turn flattened."""
-    return "\n".join(f"{ROLE_LABELS.get(role, role.upper())}: {' '.join(text.split())}" for role, text in turns)
+    return "\n".join(_transcript_line(role, text) for role, text in turns)
+
+
+@lru_cache(maxsize=1 << 16)  # lines recur across a day's calls; each is formatted once while it is recent
+def _transcript_line(role: str, text: str) -> str:
+    return f"{ROLE_LABELS.get(role, role.upper())}: {' '.join(text.split())}"
 
 
 def transcript_hash(transcript: str) -> str:
