@@ -77,6 +77,21 @@ def test_the_latest_ended_at_then_the_latest_publish_wins(warehouse):
     assert warehouse.scalar(f"SELECT message_id FROM {warehouse.dialect.table('raw_sessions')}") == "m3"
 
 
+def test_one_batch_holding_a_call_twice_keeps_its_newest_copy(warehouse):
+    """The landing sorts a batch's copies of a call only when the batch holds some; then the newest still wins,
+    and a call that came once lands as it came."""
+    twice, once = generate_sessions(2, seed=4, end=DAY)
+    at = datetime(2026, 11, 21, 1, tzinfo=timezone.utc)
+    batch = [Message(json.dumps(dict(twice, ended_at="2026-11-20T23:58:00Z")).encode(), "older", at),
+             Message(json.dumps(dict(twice, ended_at="2026-11-20T23:59:00Z")).encode(), "newer", at),
+             Message(json.dumps(once).encode(), "once", at)]
+    landed = land_batch(batch)
+    warehouse.land_raw(landed.sessions, landed.rejects)
+    rows = warehouse.query(f"SELECT session_id, message_id FROM {warehouse.dialect.table('raw_sessions')}")
+    assert sorted(rows.to_pylist(), key=lambda r: r["message_id"]) == [
+        {"session_id": twice["session_id"], "message_id": "newer"}, {"session_id": once["session_id"], "message_id": "once"}]
+
+
 def test_the_landing_log_names_the_run_that_landed_each_batch(warehouse):
     """`raw_landings` carries the landing run's id (NULL for a landing outside Dagster): how the ingest sensor tells
     the calls an ingest run scores itself from those another run must score."""

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.warehouse.dialect import Dialect
 from pipeline.warehouse.tables import RAW_LANDINGS, RAW_SESSIONS, RAW_SESSIONS_REJECTED, Table
@@ -175,10 +176,13 @@ class Warehouse(ABC):
         raw = self.dialect.table(RAW_SESSIONS.name)
         columns = RAW_SESSIONS.column_names
         newest_first = "ORDER BY ended_at DESC, published_at DESC, message_id DESC"
+        # A batch seldom holds one call twice; when it does not, the window that keeps the newest copy would only
+        # sort every payload for nothing (a third of a 50,000-call landing's time on DuckDB).
+        repeats = sessions.num_rows and pc.count_distinct(sessions["session_id"]).as_py() < sessions.num_rows
+        newest = f"WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY session_id {newest_first}) = 1" if repeats else ""
         merge = (
             f"MERGE INTO {raw} AS target USING ("
-            f"SELECT * FROM ({self._select_staged(RAW_SESSIONS, 'sessions')}) AS staged "
-            f"WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY session_id {newest_first}) = 1"
+            f"SELECT * FROM ({self._select_staged(RAW_SESSIONS, 'sessions')}) AS staged {newest}"
             f") AS source ON target.session_id = source.session_id "
             f"WHEN MATCHED AND (source.ended_at > target.ended_at OR (source.ended_at = target.ended_at "
             f"AND source.published_at > target.published_at)) THEN UPDATE SET "
