@@ -167,8 +167,9 @@ class TreePeak:
 
 
 def timed_child(step: str, path: Path) -> dict:
-    """Run one step in a fresh process; return its wall seconds, CPU seconds (all its threads: steadier than wall
-    time on a shared machine) and peak RSS in MiB, of that process alone."""
+    """Run one step in a fresh process; return its wall seconds, CPU seconds (all its threads and its finished
+    children: steadier than wall time on a shared machine), peak RSS in MiB of that process and its children at
+    once (TreePeak), and, for "ours", each step's seconds."""
     done = subprocess.run([sys.executable, __file__, "--step", step, "--path", str(path)], capture_output=True,
                           text=True)
     if done.returncode:  # the step's own last words (a run's failure is one line), not a CalledProcessError
