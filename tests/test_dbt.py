@@ -15,6 +15,7 @@ from dagster import NullMetadataValue
 
 from conftest import DAY
 from fake_marts import DBT_DIR, build_marts, dbt_vars, run_dbt
+from pipeline.resources import WarehouseResource
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 
 MARTS = ("fct_sessions", "dim_leads", "agg_daily_kpis", "agg_latency_daily", "agg_cost_daily", "hot_leads",
@@ -116,6 +117,16 @@ def test_partition_window_vars_are_validated_dates(built, warehouse, tmp_path: P
     process = run_dbt(["run", "--select", "fct_sessions", "--vars", hostile], warehouse.path, tmp_path / "bad")
     assert process.returncode != 0
     assert "Invalid isoformat" in process.stdout or "isoformat" in process.stdout
+
+
+def test_dbts_duckdb_runs_under_the_warehouse_resources_memory_limit(tmp_path: Path):
+    """dbt's own DuckDB connection takes the cap the pipeline's connections use (the resource passes it as a var),
+    instead of DuckDB's default of 80 % of RAM beside the Dagster process."""
+    resource = WarehouseResource(duckdb_path=str(tmp_path / "capped.duckdb"), duckdb_memory_limit="300MB")
+    process = run_dbt(["show", "--inline", "select current_setting('memory_limit') as memory_limit",
+                       "--vars", json.dumps(resource.dbt_vars())], tmp_path / "unused.duckdb", tmp_path)
+    assert process.returncode == 0, process.stdout[-4000:]
+    assert "286.1 MiB" in process.stdout  # 300 MB as DuckDB reports it
 
 
 def test_bigquery_target_compiles(tmp_path: Path):

@@ -5,7 +5,7 @@ by one unit in the last decimal place the mart rounded them to.
 
 The one difference seen: a value that lands on a rounding boundary. The median of two per-call p95s, e.g.
 (0.9932 + 0.9935) / 2, is 0.99335 in decimal but not in binary, and `round(x, 4)` gave 0.9933 on DuckDB and 0.9934
-on the emulator. Percentiles themselves agree exactly (`va_percentile_over`, docs in dbt/macros/voice_analytics.sql).
+on the emulator. Percentiles themselves agree exactly (`va_percentiles`, docs in dbt/macros/voice_analytics.sql).
 """
 
 from __future__ import annotations

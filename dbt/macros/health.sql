@@ -12,27 +12,33 @@ with calls as (
         land_s, processing_s, alert_s, sync_s, voice_cost_usd, llm_cost_usd
     from {{ ref('int_session_timeline') }}
     where {{ va_in_window() }}
-), ranked as (
-    select
-        *,
-        {%- for stage in stages %}
-        {{ va_percentile_over(stage ~ '_s', 0.5, keys) }} as {{ stage }}_p50,
-        {{ va_percentile_over(stage ~ '_s', 0.95, keys) }} as {{ stage }}_p95{{ ',' if not loop.last }}
-        {%- endfor %}
-    from calls
-), sessions as (
+), percentiles as (
+    {%- set percentiles = {} %}
+    {%- for stage in stages %}
+    {%- do percentiles.update({stage ~ '_p50': (stage ~ '_s', 0.5), stage ~ '_p95': (stage ~ '_s', 0.95)}) %}
+    {%- endfor %}
+    {{ va_percentiles('calls', keys, percentiles) }}
+), counted as (
     select
         {{ keys }},
         count(*) as sessions,
         {%- for stage in stages %}
-        round(max({{ stage }}_p50), 3) as {{ stage }}_p50_s,
-        round(max({{ stage }}_p95), 3) as {{ stage }}_p95_s,
         round(max({{ stage }}_s), 3) as {{ stage }}_max_s,
         {%- endfor %}
         round(avg(voice_cost_usd), 6) as voice_cost_per_session_usd,
         round(avg(coalesce(llm_cost_usd, 0)), 6) as llm_cost_per_session_usd
-    from ranked
+    from calls
     group by {{ keys }}
+), sessions as (
+    select
+        c.*,
+        {%- for stage in stages %}
+        round(p.{{ stage }}_p50, 3) as {{ stage }}_p50_s,
+        round(p.{{ stage }}_p95, 3) as {{ stage }}_p95_s{{ ',' if not loop.last }}
+        {%- endfor %}
+    from counted as c
+    join percentiles as p on
+        {%- for key in keys.split(', ') %} {{ 'and ' if not loop.first }}p.{{ key }} = c.{{ key }}{%- endfor %}
 ), rejected as (
     select
         received_date as session_date,

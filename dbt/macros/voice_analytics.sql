@@ -58,18 +58,39 @@
   {{ var('hot_threshold', 80) | int }}
 {%- endmacro %}
 
-{#- The exact, interpolated percentile of `expr` over the rows of each `partition_by` group, as a window
-    function: BigQuery's aggregate APPROX_QUANTILES returns one of the values (120 for 30, 60, 120, 150 where
-    DuckDB's quantile_cont gives 90), and its exact PERCENTILE_CONT is analytic only. Aggregate the result with
-    `max()` (every row of the group holds the same value). NULLs are ignored on both engines. -#}
-{% macro va_percentile_over(expr, fraction, partition_by) -%}
-  {{ return(adapter.dispatch('va_percentile_over')(expr, fraction, partition_by)) }}
+{#- The exact, interpolated percentiles of each `keys` group of `relation`, one row per group: `percentiles` maps
+    an output column to `(expression, fraction)`; join the result back on `keys`. NULLs are ignored on both engines.
+    DuckDB aggregates (quantile_cont ... group by), which holds only each group's values: the same figures as a
+    window over every row needed more than 1 GB for the turns of a million-call day. BigQuery's exact
+    PERCENTILE_CONT is analytic only (its aggregate APPROX_QUANTILES returns one of the values: 120 for 30, 60,
+    120, 150 where quantile_cont gives 90), so there a window runs and each group keeps its one value. -#}
+{% macro va_percentiles(relation, keys, percentiles) -%}
+  {{ return(adapter.dispatch('va_percentiles')(relation, keys, percentiles)) }}
 {%- endmacro %}
-{% macro default__va_percentile_over(expr, fraction, partition_by) -%}
-  quantile_cont({{ expr }}, {{ fraction }}) over (partition by {{ partition_by }})
+{% macro default__va_percentiles(relation, keys, percentiles) -%}
+    select
+        {{ keys }},
+        {%- for column, spec in percentiles.items() %}
+        quantile_cont({{ spec[0] }}, {{ spec[1] }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+    group by {{ keys }}
 {%- endmacro %}
-{% macro bigquery__va_percentile_over(expr, fraction, partition_by) -%}
-  percentile_cont({{ expr }}, {{ fraction }}) over (partition by {{ partition_by }})
+{% macro bigquery__va_percentiles(relation, keys, percentiles) -%}
+    select
+        {{ keys }},
+        {%- for column in percentiles %}
+        max({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            {{ keys }},
+            {%- for column, spec in percentiles.items() %}
+            percentile_cont({{ spec[0] }}, {{ spec[1] }}) over (partition by {{ keys }}) as {{ column }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ relation }}
+    ) as ranked
+    group by {{ keys }}
 {%- endmacro %}
 
 {#- Hex MD5 of a string: the deterministic Salesforce External ID. -#}

@@ -25,29 +25,23 @@ with sessions as (
     from {{ ref('stg_session_turns') }}
     where {{ va_in_window() }}
 ), turn_percentiles as (
-    select
-        *,
-        {{ va_percentile_over('e2e_kept', 0.5, 'session_id') }} as e2e_p50,
-        {{ va_percentile_over('e2e_kept', 0.95, 'session_id') }} as e2e_p95,
-        {{ va_percentile_over('ttft_kept', 0.5, 'session_id') }} as ttft_p50,
-        {{ va_percentile_over('ttft_kept', 0.95, 'session_id') }} as ttft_p95,
-        {{ va_percentile_over('end_of_turn_kept', 0.95, 'session_id') }} as end_of_turn_p95
-    from turns
+    {{ va_percentiles('turns', 'session_id', {
+        'e2e_latency_p50': ('e2e_kept', 0.5),
+        'e2e_latency_p95': ('e2e_kept', 0.95),
+        'llm_ttft_p50': ('ttft_kept', 0.5),
+        'llm_ttft_p95': ('ttft_kept', 0.95),
+        'end_of_turn_delay_p95': ('end_of_turn_kept', 0.95),
+    }) }}
 ), turn_totals as (
     select
         session_id,
         count(*) as turns,
         sum(case when role = 'user' then 1 else 0 end) as user_turns,
         sum(case when interrupted then 1 else 0 end) as interruptions,
-        max(e2e_p50) as e2e_latency_p50,
-        max(e2e_p95) as e2e_latency_p95,
         max(e2e_kept) as e2e_latency_max,
-        max(ttft_p50) as llm_ttft_p50,
-        max(ttft_p95) as llm_ttft_p95,
-        max(end_of_turn_p95) as end_of_turn_delay_p95,
         sum(case when e2e_latency > {{ outlier }} or llm_node_ttft > {{ outlier }}
                  or end_of_turn_delay > {{ outlier }} then 1 else 0 end) as latency_outliers
-    from turn_percentiles
+    from turns
     group by session_id
 ), tools as (
     select session_id, count(*) as tool_calls, sum(case when is_error then 1 else 0 end) as tool_errors
@@ -93,12 +87,12 @@ select
     cast(coalesce(t.turns, 0) as {{ dbt.type_bigint() }}) as turns,
     cast(coalesce(t.user_turns, 0) as {{ dbt.type_bigint() }}) as user_turns,
     cast(coalesce(t.interruptions, 0) as {{ dbt.type_bigint() }}) as interruptions,
-    t.e2e_latency_p50,
-    t.e2e_latency_p95,
+    p.e2e_latency_p50,
+    p.e2e_latency_p95,
     t.e2e_latency_max,
-    t.llm_ttft_p50,
-    t.llm_ttft_p95,
-    t.end_of_turn_delay_p95,
+    p.llm_ttft_p50,
+    p.llm_ttft_p95,
+    p.end_of_turn_delay_p95,
     cast(coalesce(t.latency_outliers, 0) as {{ dbt.type_bigint() }}) as latency_outliers,
     cast(coalesce(c.tool_calls, 0) as {{ dbt.type_bigint() }}) as tool_calls,
     cast(coalesce(c.tool_errors, 0) as {{ dbt.type_bigint() }}) as tool_errors,
@@ -111,6 +105,7 @@ select
     coalesce(m.labels, {{ va_empty_string_list() }}) as unpriced_usage
 from sessions as s
 left join turn_totals as t on t.session_id = s.session_id
+left join turn_percentiles as p on p.session_id = s.session_id
 left join tools as c on c.session_id = s.session_id
 left join usage_totals as x on x.session_id = s.session_id
 left join unpriced as m on m.session_id = s.session_id

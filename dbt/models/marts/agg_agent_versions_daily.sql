@@ -2,28 +2,31 @@
 -- adds up (fct_agent_version_comparison does), plus the day's own rates with their 95 % Wilson intervals.
 {{ config(**va_incremental()) }}
 
+{%- set keys = ['session_date', 'agent_name', 'agent_version'] %}
+
 with calls as (
-    select
-        *,
-        {{ va_percentile_over('e2e_latency_p95', 0.95, 'session_date, agent_name, agent_version') }} as version_e2e_p95
-    from {{ ref('fct_sessions') }}
-    where {{ va_in_window() }}
+    select * from {{ ref('fct_sessions') }} where {{ va_in_window() }}
+), version_percentiles as (
+    {{ va_percentiles('calls', keys | join(', '), {'version_e2e_p95': ('e2e_latency_p95', 0.95)}) }}
 ), versions as (
     select
-        session_date,
-        agent_name,
-        agent_version,
+        c.session_date,
+        c.agent_name,
+        c.agent_version,
         count(*) as calls,
-        {{ va_count_if('meeting_booked') }} as meetings_booked,
-        {{ va_count_if('is_hot') }} as hot_calls,
-        {{ va_sum_int('lead_score') }} as lead_score_sum,
-        {{ va_sum_int('interruptions') }} as interruptions,
-        {{ va_sum_int('tool_calls') }} as tool_calls,
-        {{ va_sum_int('tool_errors') }} as tool_errors,
-        round(max(version_e2e_p95), 4) as e2e_latency_p95,
-        round(sum(total_cost_usd), 6) as total_cost_usd
-    from calls
-    group by session_date, agent_name, agent_version
+        {{ va_count_if('c.meeting_booked') }} as meetings_booked,
+        {{ va_count_if('c.is_hot') }} as hot_calls,
+        {{ va_sum_int('c.lead_score') }} as lead_score_sum,
+        {{ va_sum_int('c.interruptions') }} as interruptions,
+        {{ va_sum_int('c.tool_calls') }} as tool_calls,
+        {{ va_sum_int('c.tool_errors') }} as tool_errors,
+        round(max(p.version_e2e_p95), 4) as e2e_latency_p95,
+        round(sum(c.total_cost_usd), 6) as total_cost_usd
+    from calls as c
+    -- agent_name and agent_version may be NULL: the percentile still belongs to its group.
+    left join version_percentiles as p on
+        {%- for key in keys %} {{ 'and ' if not loop.first }}p.{{ key }} is not distinct from c.{{ key }}{%- endfor %}
+    group by c.session_date, c.agent_name, c.agent_version
 )
 select
     *,
