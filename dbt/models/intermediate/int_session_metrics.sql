@@ -1,48 +1,24 @@
--- Per call: duration, turns, interruptions, latency percentiles (delays over var latency_outlier_s dropped from
--- the percentiles and counted instead: livekit reports end-of-turn delays of minutes after long silences), tool
--- calls and errors, usage per kind and the voice cost. Costs apply the per-unit prices the `unit_prices` asset
--- derives from the price table (pipeline/analysis/cost.py), summed in whole nano-dollars (integers, exact in any order)
--- and rounded half up to micro-dollars, as pipeline.analysis.cost.usage_cost does.
+-- Per call: duration, turns, interruptions, the latency figures of int_session_latencies, tool calls and errors,
+-- usage per kind and the voice cost. Costs apply the per-unit prices the `unit_prices` asset derives from the price
+-- table (pipeline/analysis/cost.py), summed in whole nano-dollars (integers, exact in any order) and rounded half up
+-- to micro-dollars, as pipeline.analysis.cost.usage_cost does.
 {{ config(**va_incremental(cluster_by=['session_id'])) }}
-
-{%- set outlier = var('latency_outlier_s') %}
 
 with sessions as (
     select session_id, session_date, started_at, ended_at
     from {{ source('voice_analytics', 'raw_sessions') }}
     where {{ va_in_window() }}
-), turns as (
-    select
-        session_id,
-        role,
-        interrupted,
-        e2e_latency,
-        llm_node_ttft,
-        end_of_turn_delay,
-        case when e2e_latency <= {{ outlier }} then e2e_latency end as e2e_kept,
-        case when llm_node_ttft <= {{ outlier }} then llm_node_ttft end as ttft_kept,
-        case when end_of_turn_delay <= {{ outlier }} then end_of_turn_delay end as end_of_turn_kept
-    from {{ ref('stg_session_turns') }}
-    where {{ va_in_window() }}
-), turn_percentiles as (
-    {{ va_percentiles('turns', 'session_id', {
-        'e2e_latency_p50': ('e2e_kept', 0.5),
-        'e2e_latency_p95': ('e2e_kept', 0.95),
-        'llm_ttft_p50': ('ttft_kept', 0.5),
-        'llm_ttft_p95': ('ttft_kept', 0.95),
-        'end_of_turn_delay_p95': ('end_of_turn_kept', 0.95),
-    }) }}
 ), turn_totals as (
     select
         session_id,
         count(*) as turns,
         sum(case when role = 'user' then 1 else 0 end) as user_turns,
-        sum(case when interrupted then 1 else 0 end) as interruptions,
-        max(e2e_kept) as e2e_latency_max,
-        sum(case when e2e_latency > {{ outlier }} or llm_node_ttft > {{ outlier }}
-                 or end_of_turn_delay > {{ outlier }} then 1 else 0 end) as latency_outliers
-    from turns
+        sum(case when interrupted then 1 else 0 end) as interruptions
+    from {{ ref('stg_session_turns') }}
+    where {{ va_in_window() }}
     group by session_id
+), latencies as (
+    select * from {{ ref('int_session_latencies') }} where {{ va_in_window() }}
 ), tools as (
     select session_id, count(*) as tool_calls, sum(case when is_error then 1 else 0 end) as tool_errors
     from {{ ref('stg_session_tool_calls') }}
@@ -87,13 +63,13 @@ select
     cast(coalesce(t.turns, 0) as {{ dbt.type_bigint() }}) as turns,
     cast(coalesce(t.user_turns, 0) as {{ dbt.type_bigint() }}) as user_turns,
     cast(coalesce(t.interruptions, 0) as {{ dbt.type_bigint() }}) as interruptions,
-    p.e2e_latency_p50,
-    p.e2e_latency_p95,
-    t.e2e_latency_max,
-    p.llm_ttft_p50,
-    p.llm_ttft_p95,
-    p.end_of_turn_delay_p95,
-    cast(coalesce(t.latency_outliers, 0) as {{ dbt.type_bigint() }}) as latency_outliers,
+    l.e2e_latency_p50,
+    l.e2e_latency_p95,
+    l.e2e_latency_max,
+    l.llm_ttft_p50,
+    l.llm_ttft_p95,
+    l.end_of_turn_delay_p95,
+    cast(coalesce(l.latency_outliers, 0) as {{ dbt.type_bigint() }}) as latency_outliers,
     cast(coalesce(c.tool_calls, 0) as {{ dbt.type_bigint() }}) as tool_calls,
     cast(coalesce(c.tool_errors, 0) as {{ dbt.type_bigint() }}) as tool_errors,
     cast(coalesce(x.llm_input_tokens, 0) as {{ dbt.type_bigint() }}) as llm_input_tokens,
@@ -105,7 +81,7 @@ select
     coalesce(m.labels, {{ va_empty_string_list() }}) as unpriced_usage
 from sessions as s
 left join turn_totals as t on t.session_id = s.session_id
-left join turn_percentiles as p on p.session_id = s.session_id
+left join latencies as l on l.session_id = s.session_id
 left join tools as c on c.session_id = s.session_id
 left join usage_totals as x on x.session_id = s.session_id
 left join unpriced as m on m.session_id = s.session_id
