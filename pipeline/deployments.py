@@ -46,7 +46,8 @@ def _outside_world(s: PipelineSettings) -> dict[str, dg.ConfigurableResource]:
 
 def embedded(s: PipelineSettings) -> dict[str, dg.ConfigurableResource]:
     return {"warehouse": WarehouseResource(backend="duckdb", duckdb_path=str(s.duckdb_path),
-                                           duckdb_memory_limit=s.duckdb_memory_limit),
+                                           duckdb_memory_limit=s.duckdb_memory_limit,
+                                           dbt_duckdb_memory_limit=s.dbt_duckdb_memory_limit),
             **_outside_world(s)}
 
 

@@ -32,7 +32,10 @@ from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 class WarehouseResource(dg.ConfigurableResource):
     backend: str = "duckdb"
     duckdb_path: str = "data/warehouse.duckdb"
-    duckdb_memory_limit: str = "1GB"
+    duckdb_memory_limit: str = "1GB"  # the pipeline's connections, which stream a day in bounded batches
+    # dbt's connection: its marts join whole days of calls (fct_sessions: four 1M-row sides on a million-call day
+    # need about 1.2 GB), which the Python steps never hold at once.
+    dbt_duckdb_memory_limit: str = "1536MB"
     gcp_project: str = ""
     bigquery_dataset: str = ""
     bigquery_endpoint: str = ""
@@ -51,7 +54,7 @@ class WarehouseResource(dg.ConfigurableResource):
             return {"gcp_project": self.gcp_project, "bigquery_dataset": self.bigquery_dataset,
                     "bigquery_endpoint": self.bigquery_endpoint, "bigquery_location": self.bigquery_location,
                     "bigquery_max_bytes_billed": self.bigquery_max_bytes_billed}
-        return {"duckdb_path": str(Path(self.duckdb_path).resolve()), "duckdb_memory_limit": self.duckdb_memory_limit}
+        return {"duckdb_path": str(Path(self.duckdb_path).resolve()), "dbt_duckdb_memory_limit": self.dbt_duckdb_memory_limit}
 
     def get(self) -> Warehouse:
         if self.backend == "bigquery":

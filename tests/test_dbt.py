@@ -120,9 +120,9 @@ def test_partition_window_vars_are_validated_dates(built, warehouse, tmp_path: P
 
 
 def test_dbts_duckdb_runs_under_the_warehouse_resources_memory_limit(tmp_path: Path):
-    """dbt's own DuckDB connection takes the cap the pipeline's connections use (the resource passes it as a var),
-    instead of DuckDB's default of 80 % of RAM beside the Dagster process."""
-    resource = WarehouseResource(duckdb_path=str(tmp_path / "capped.duckdb"), duckdb_memory_limit="300MB")
+    """dbt's own DuckDB connection takes the cap the resource passes as a var, instead of DuckDB's default of 80 %
+    of RAM beside the Dagster process."""
+    resource = WarehouseResource(duckdb_path=str(tmp_path / "capped.duckdb"), dbt_duckdb_memory_limit="300MB")
     process = run_dbt(["show", "--inline", "select current_setting('memory_limit') as memory_limit",
                        "--vars", json.dumps(resource.dbt_vars())], tmp_path / "unused.duckdb", tmp_path)
     assert process.returncode == 0, process.stdout[-4000:]

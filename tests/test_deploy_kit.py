@@ -37,6 +37,7 @@ K8S_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
 NOT_DEPLOYED = {
     "VA_DUCKDB_PATH": "the embedded DuckDB warehouse; production is BigQuery",
     "VA_DUCKDB_MEMORY_LIMIT": "the embedded DuckDB warehouse; production is BigQuery",
+    "VA_DBT_DUCKDB_MEMORY_LIMIT": "the embedded DuckDB warehouse's dbt connection; production is BigQuery",
     "VA_BIGQUERY_ENDPOINT": "the BigQuery emulator; set in production it would send every query there",
     "PUBSUB_EMULATOR_HOST": "the Pub/Sub emulator; set in production it would pull from it",
     "VA_MONITORING_ENDPOINT": "a plaintext Cloud Monitoring double for tests; set in production it would read queue depth there",
