@@ -4,6 +4,7 @@ order, successful tool names), so Python never groups rows itself; the day strea
 (`Warehouse.replace_partition_streamed`), so a million-call day needs no more memory than a small one."""
 
 from datetime import date
+from functools import partial
 from typing import Iterator
 
 import dagster as dg
@@ -13,6 +14,7 @@ from agent.signals import Signals, Vocabulary, extract_signals, load_vocabulary
 from assets.materialize import materialize_days, table_asset_kwargs
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse, to_arrow
+from pipeline.warehouse.parallel import available_cores
 from pipeline.warehouse.tables import SESSION_SIGNALS
 
 INPUT_COLUMNS = ("session_id", "turn_roles", "turn_texts", "tool_names")
@@ -55,6 +57,7 @@ def session_signals(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
     def build(wh: Warehouse, day: date) -> int:
         return wh.replace_partition_streamed(SESSION_SIGNALS, day, inputs_sql(wh), {"day": day},
-                                             lambda batch: signal_rows(batch, day, vocabulary))
+                                             partial(signal_rows, day=day, vocabulary=vocabulary),
+                                             workers=available_cores())
 
     return materialize_days(context, warehouse, build)

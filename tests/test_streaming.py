@@ -1,10 +1,12 @@
 """A day streams through Python in bounded batches (`Warehouse.replace_partition_streamed`), on both engines: the
 rows equal the whole-day computation, no batch exceeds its bound, a run that fails midway leaves the old day whole
-and no staging table behind, and an empty day empties the partition."""
+and no staging table behind, an empty day empties the partition, and batches transformed in worker processes give
+the same rows in the same order."""
 
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import pyarrow as pa
 import pytest
@@ -13,6 +15,7 @@ from agent.signals import load_vocabulary
 from assets.signals import inputs_sql, signal_rows
 from conftest import DAY, land_generated, materialize_assets
 from pipeline.resources import WarehouseResource
+from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.tables import SESSION_SIGNALS
 
 SESSIONS = 40
@@ -89,3 +92,31 @@ def test_a_day_with_no_rows_left_empties_the_partition(landed):
     assert day_rows(landed)
     assert stream(landed, lambda batch: signal_rows(batch, DAY, vocabulary).slice(0, 0)) == 0
     assert day_rows(landed) == []
+
+
+def test_worker_processes_write_the_rows_one_process_writes(landed):
+    vocabulary = load_vocabulary()
+    whole = signal_rows(landed.query(inputs_sql(landed), {"day": DAY}), DAY, vocabulary).to_pylist()
+    written = landed.replace_partition_streamed(SESSION_SIGNALS, DAY, inputs_sql(landed), {"day": DAY},
+                                                partial(signal_rows, day=DAY, vocabulary=vocabulary),
+                                                rows_per_batch=BATCH, workers=2)
+    assert written == SESSIONS
+    assert day_rows(landed) == sorted(whole, key=lambda row: row["session_id"])
+
+
+def numbered_by_process(batch: pa.RecordBatch) -> pa.Table:
+    """Module-level, so a worker process can unpickle it: the batch's numbers and the process that saw them."""
+    return pa.table({"n": batch.column("n"), "pid": [os.getpid()] * batch.num_rows})
+
+
+def test_batches_run_in_other_processes_and_come_back_in_order():
+    batches = [pa.record_batch({"n": list(range(start, start + 3))}) for start in range(0, 30, 3)]
+    out = list(transformed(batches, numbered_by_process, workers=2))
+    assert [n for table in out for n in table.column("n").to_pylist()] == list(range(30))
+    workers = {pid for table in out for pid in table.column("pid").to_pylist()}
+    assert os.getpid() not in workers and 1 <= len(workers) <= 2
+
+
+def test_a_single_batch_starts_no_process():
+    out = list(transformed([pa.record_batch({"n": [1, 2]})], numbered_by_process, workers=2))
+    assert out[0].column("pid").to_pylist() == [os.getpid()] * 2

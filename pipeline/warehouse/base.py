@@ -144,11 +144,12 @@ class Warehouse(ABC):
     @abstractmethod
     def replace_partition_streamed(self, table: Table, day: date, sql: str, params: Mapping[str, Any],
                                    transform: Callable[[pa.RecordBatch], pa.Table],
-                                   rows_per_batch: int = STREAM_BATCH_ROWS) -> int:
+                                   rows_per_batch: int = STREAM_BATCH_ROWS, workers: int = 1) -> int:
         """Replace one day of `table` with `transform` applied to the rows of `sql`, one bounded batch at a time:
         a run holds one batch in Python, not the day, whatever the day's size. The batches gather in a staging
         table and the day is swapped in one statement or transaction at the end, so a run that fails midway leaves
-        the old day whole. Returns the rows written."""
+        the old day whole. With `workers` > 1 the transform runs in that many processes (`parallel.transformed`).
+        Returns the rows written."""
 
     def replace_table(self, table: Table, rows: pa.Table) -> int:
         """Replace every row of an unpartitioned `table` with rows computed in Python, in one transaction."""

@@ -27,6 +27,7 @@ from google.cloud import bigquery
 
 from pipeline.settings import DEFAULT_BIGQUERY_MAX_BYTES_BILLED
 from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, full_batches, to_arrow
+from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.dialect import BigQueryDialect
 from pipeline.warehouse.tables import Table
 
@@ -139,7 +140,7 @@ class BigQueryWarehouse(Warehouse):
 
     def replace_partition_streamed(self, table: Table, day: date, sql: str, params: Mapping[str, Any],
                                    transform: Callable[[pa.RecordBatch], pa.Table],
-                                   rows_per_batch: int = STREAM_BATCH_ROWS) -> int:
+                                   rows_per_batch: int = STREAM_BATCH_ROWS, workers: int = 1) -> int:
         """The query's result streams as Arrow record batches (the Storage Read API's streams in production, REST
         pages of `rows_per_batch` on an emulator); each transformed batch is appended to a staging table by a load
         job, and one MERGE swaps the day."""
@@ -148,8 +149,8 @@ class BigQueryWarehouse(Warehouse):
         try:
             self._stage(staged, to_arrow(table, []))  # the day may have no rows: the swap still empties it
             result = self._run(sql, params, page_size=rows_per_batch)
-            for batch in full_batches(result.to_arrow_iterable(bqstorage_client=self.read_client), rows_per_batch):
-                rows = transform(batch)
+            batches = full_batches(result.to_arrow_iterable(bqstorage_client=self.read_client), rows_per_batch)
+            for rows in transformed(batches, transform, workers):
                 self._stage(staged, rows, append=True)
                 written += rows.num_rows
             self._run(self.dialect.replace_partition(table, self._select_staged(table, staged))[0], {"day": day})

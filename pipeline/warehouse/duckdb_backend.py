@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, WarehouseOutOfMemory, full_batches
+from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.dialect import DuckDBDialect
 from pipeline.warehouse.tables import RAW_SESSIONS, Table
 
@@ -77,7 +78,7 @@ class DuckDBWarehouse(Warehouse):
 
     def replace_partition_streamed(self, table: Table, day: date, sql: str, params: Mapping[str, Any],
                                    transform: Callable[[pa.RecordBatch], pa.Table],
-                                   rows_per_batch: int = STREAM_BATCH_ROWS) -> int:
+                                   rows_per_batch: int = STREAM_BATCH_ROWS, workers: int = 1) -> int:
         """DuckDB streams the read as Arrow record batches, one key range of `slice_sessions` sessions after
         another, on one connection while a second one (`cursor()`, the same database) fills a temporary staging
         table and then swaps the day in a transaction. `sql` must return a `session_id` column."""
@@ -88,8 +89,7 @@ class DuckDBWarehouse(Warehouse):
             staging = f"staging_{table.name}"
             writer.execute(f"CREATE OR REPLACE TEMP TABLE {staging} AS SELECT * FROM {self.dialect.table(table.name)} "
                            "LIMIT 0")
-            for batch in reader:
-                rows = transform(batch)
+            for rows in transformed(reader, transform, workers):
                 writer.register(self.staged_table("rows"), rows)
                 writer.execute(f"INSERT INTO {staging} {self._select_staged(table, 'rows')}")
                 writer.unregister(self.staged_table("rows"))
