@@ -1,6 +1,7 @@
 """`llm_scores` streams a day a bounded batch of sessions at a time, as the signals and the heuristic scores do: the
-rows equal those of the day in one batch, and a transcript the day holds several times is asked about once even
-when its copies fall in different batches (an earlier batch's answer is in the cache by then)."""
+rows equal those of the day in one batch (with a model and without one, whose fallback runs in worker processes),
+and a transcript the day holds several times is asked about once even when its copies fall in different batches
+(an earlier batch's answer is in the cache by then)."""
 
 from __future__ import annotations
 
@@ -31,4 +32,17 @@ def test_a_day_in_batches_gives_the_whole_day_rows_and_asks_each_transcript_once
 
     whole = build_day(duckdb_warehouse, DAY, "sync", client)  # one batch, every answer from the cache
     assert whole.sync_calls == 0 and fake_openai.chat_requests == len(set(sendable))
+    assert day_rows(duckdb_warehouse) == streamed
+
+
+def test_without_a_model_the_day_in_batches_on_worker_processes_gives_the_whole_day_rows(duckdb_warehouse):
+    """No key configured: every call keeps its heuristic score and lexicon sentiment, computed in worker processes
+    batch by batch (the fallback is pure), and the rows are those of the day in one batch, in the run's process."""
+    prepare_day(duckdb_warehouse, SESSIONS)
+    report = build_day(duckdb_warehouse, DAY, "cache", None, rows_per_batch=BATCH)
+    assert report.rows == SESSIONS and dict(report.scorers) == {"heuristic": SESSIONS}
+    streamed = day_rows(duckdb_warehouse)
+    assert {row["llm_status"] for row in streamed} == {"disabled"}
+
+    build_day(duckdb_warehouse, DAY, "cache", None)  # one batch: no worker process starts
     assert day_rows(duckdb_warehouse) == streamed

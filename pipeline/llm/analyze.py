@@ -16,6 +16,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 import pyarrow as pa
 
@@ -30,6 +31,7 @@ from pipeline.llm.sessions import Session, sessions_from, sessions_sql
 from pipeline.llm.tables import LLM_SCORES
 from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.base import STREAM_BATCH_ROWS
+from pipeline.warehouse.parallel import available_cores
 
 MODES = ("sync", "batch", "hot_only", "followup", "cache")
 SAVE_EVERY = 200  # sync answers are saved in chunks, so a crash mid-day loses at most this many paid answers
@@ -113,6 +115,12 @@ def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | No
     assert mode in MODES, mode
     store.ensure_llm_tables(warehouse)
     report = DayReport()
+    if client is None:
+        report.rows = warehouse.replace_partition_streamed(LLM_SCORES, day, sessions_sql(warehouse), {"day": day},
+                                                           partial(fallback_rows, day=day), rows_per_batch,
+                                                           workers=available_cores())
+        report.scorers["heuristic"] = report.rows
+        return report
 
     def score_batch(batch: pa.RecordBatch) -> pa.Table:
         rows = _score_sessions(warehouse, day, mode, client, sessions_from(batch), report)
@@ -125,14 +133,20 @@ def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | No
     return report
 
 
-def _score_sessions(warehouse: Warehouse, day: date, mode: str, client: LLMClient | None, sessions: list[Session],
+def fallback_rows(batch: pa.RecordBatch, day: date) -> pa.Table:
+    """Without a model every session keeps its heuristic score with lexicon sentiment: pure Python and no request,
+    so it runs on every core (`parallel.transformed`)."""
+    return to_arrow(LLM_SCORES, [heuristic_row(s, day, "disabled", None) for s in sessions_from(batch)])
+
+
+def _score_sessions(warehouse: Warehouse, day: date, mode: str, client: LLMClient, sessions: list[Session],
                     report: DayReport) -> list[dict]:
     """The rows of a batch of sessions, after asking (or queueing) what the cache lacks. What an earlier batch asked
     is in the cache or queued by then, so an identical transcript is still asked about once a day."""
     rows = []
     sendable = [s for s in sessions if s.hash]
     cache, failed, pending = {}, {}, set()
-    if client is not None and sendable:
+    if sendable:
         hashes = [s.hash for s in sendable]
         version = client.prompt_version
         cache = store.cached(warehouse, hashes, version)
@@ -142,8 +156,8 @@ def _score_sessions(warehouse: Warehouse, day: date, mode: str, client: LLMClien
             cache = _fill(warehouse, client, sendable, day, mode, large, report, cache, failed, pending)
         failed = store.failures(warehouse, hashes, version)
     for s in sessions:
-        if client is None or not s.hash:
-            rows.append(heuristic_row(s, day, "disabled" if client is None else "not_sent", client))
+        if not s.hash:
+            rows.append(heuristic_row(s, day, "not_sent", client))
             continue
         cfg = client.config
         small = cache.get((s.hash, cfg.small_model))
