@@ -3,8 +3,8 @@
     raw_sessions -> dbt_payload_models (stg_session_turns, stg_session_tool_calls, stg_session_usage,
                     int_session_inputs: the `payload` tag; their tests refer to nothing outside it)
                  -> session_signals -> lead_scores -> llm_scores (Python: the rules and the scorers)
-                 -> dbt_marts (stg_sessions, int_session_scores, int_session_metrics, fct_sessions, agg_*,
-                    dim_leads, hot_leads, sync_salesforce_leads) -> destinations
+                 -> dbt_marts (stg_sessions, int_session_scores, int_session_latencies, int_session_metrics,
+                    fct_sessions, agg_*, dim_leads, hot_leads, sync_salesforce_leads) -> destinations
                  -> dbt_health (int_session_timeline, agg_health_daily, agg_health_hourly: the `health` tag)
 
 All are partitioned like everything else and run with `BackfillPolicy.single_run()`: a backfill passes its whole
