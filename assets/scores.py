@@ -14,7 +14,7 @@ from pipeline.resources import LeadRulesResource, WarehouseResource
 from pipeline.analysis.scoring import score_lead
 from pipeline.health.milestones import record_scored
 from pipeline.warehouse import Warehouse, to_arrow
-from pipeline.warehouse.parallel import available_cores
+from pipeline.warehouse.parallel import stream_workers
 from pipeline.warehouse.tables import LEAD_SCORES
 
 SIGNAL_FIELDS = tuple(Signals().to_dict())
@@ -53,7 +53,7 @@ def lead_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
             f"SELECT g.*, r.participant_company AS company FROM {d.table('session_signals')} AS g "
             f"JOIN {d.table('raw_sessions')} AS r ON r.session_id = g.session_id AND r.session_date = g.session_date "
             f"WHERE g.session_date = {d.param('day')} AND r.session_date = {d.param('day')}", {"day": day},
-            partial(score_rows, day=day, threshold=threshold), workers=available_cores())
+            partial(score_rows, day=day, threshold=threshold), workers=stream_workers())
         record_scored(wh, day)
         return written
 

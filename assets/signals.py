@@ -14,7 +14,7 @@ from agent.signals import Signals, Vocabulary, extract_signals, load_vocabulary
 from assets.materialize import materialize_days, table_asset_kwargs
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse import Warehouse, to_arrow
-from pipeline.warehouse.parallel import available_cores
+from pipeline.warehouse.parallel import stream_workers
 from pipeline.warehouse.tables import SESSION_SIGNALS
 
 INPUT_COLUMNS = ("session_id", "turn_roles", "turn_texts", "tool_names")
@@ -58,6 +58,6 @@ def session_signals(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     def build(wh: Warehouse, day: date) -> int:
         return wh.replace_partition_streamed(SESSION_SIGNALS, day, inputs_sql(wh), {"day": day},
                                              partial(signal_rows, day=day, vocabulary=vocabulary),
-                                             workers=available_cores())
+                                             workers=stream_workers())
 
     return materialize_days(context, warehouse, build)

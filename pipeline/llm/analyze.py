@@ -31,7 +31,7 @@ from pipeline.llm.sessions import Session, sessions_from, sessions_sql
 from pipeline.llm.tables import LLM_SCORES
 from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.base import STREAM_BATCH_ROWS
-from pipeline.warehouse.parallel import available_cores
+from pipeline.warehouse.parallel import stream_workers
 
 MODES = ("sync", "batch", "hot_only", "followup", "cache")
 SAVE_EVERY = 200  # sync answers are saved in chunks, so a crash mid-day loses at most this many paid answers
@@ -118,7 +118,7 @@ def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | No
     if client is None:
         report.rows = warehouse.replace_partition_streamed(LLM_SCORES, day, sessions_sql(warehouse), {"day": day},
                                                            partial(fallback_rows, day=day), rows_per_batch,
-                                                           workers=available_cores())
+                                                           workers=stream_workers())
         report.scorers["heuristic"] = report.rows
         return report
 

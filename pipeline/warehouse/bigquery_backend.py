@@ -27,8 +27,8 @@ from google.cloud import bigquery
 
 from pipeline.settings import DEFAULT_BIGQUERY_MAX_BYTES_BILLED
 from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, full_batches, to_arrow
-from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.dialect import BigQueryDialect
+from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.tables import Table
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.warehouse.base import STREAM_BATCH_ROWS, Warehouse, WarehouseOutOfMemory, full_batches
-from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.dialect import DuckDBDialect
+from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.tables import RAW_SESSIONS, Table
 
 _LOCK_RETRY_SECONDS = 30.0

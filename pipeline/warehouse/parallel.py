@@ -19,11 +19,15 @@ import pyarrow as pa
 
 Transform = Callable[[pa.RecordBatch], pa.Table]
 IN_FLIGHT_PER_WORKER = 2
+# A worker holds about 350 MB (the rules' imports and caches, batches in flight; measured on the signals): two keep
+# a run near 2 GB beside DuckDB's 1 GB cap on any machine, where one per core would grow with the host.
+MAX_WORKERS = 2
 
 
-def available_cores() -> int:
-    """The cores this process may run on (a container's CPU set, not the host's count)."""
-    return len(os.sched_getaffinity(0))
+def stream_workers() -> int:
+    """Worker processes for a streamed day's pure transforms: one per core this process may run on (a container's
+    CPU set, not the host's count), at most MAX_WORKERS."""
+    return min(MAX_WORKERS, len(os.sched_getaffinity(0)))
 
 
 def transformed(batches: Iterable[pa.RecordBatch], transform: Transform, workers: int = 1) -> Iterator[pa.Table]:
