@@ -70,7 +70,7 @@
 {% macro default__va_percentiles(relation, keys, percentiles) -%}
     {#- One quantile_cont per expression with a list of fractions: one state per expression instead of one per
         column holds the values once (five percentiles of three latencies over a million-call day's turns: 1.3 s
-        within 700 MB instead of 6.5 s and more than 1 GB). -#}
+        and within 700 MB, where one state per column took 6.5 s and did not fit 700 MB). -#}
     {%- set fractions = {} -%}
     {%- for expr, fraction in percentiles.values() -%}
       {%- if expr not in fractions %}{% do fractions.update({expr: []}) %}{% endif -%}
