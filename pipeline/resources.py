@@ -54,7 +54,8 @@ class WarehouseResource(dg.ConfigurableResource):
             return {"gcp_project": self.gcp_project, "bigquery_dataset": self.bigquery_dataset,
                     "bigquery_endpoint": self.bigquery_endpoint, "bigquery_location": self.bigquery_location,
                     "bigquery_max_bytes_billed": self.bigquery_max_bytes_billed}
-        return {"duckdb_path": str(Path(self.duckdb_path).resolve()), "dbt_duckdb_memory_limit": self.dbt_duckdb_memory_limit}
+        return {"duckdb_path": str(Path(self.duckdb_path).resolve()),
+                "dbt_duckdb_memory_limit": self.dbt_duckdb_memory_limit}
 
     def get(self) -> Warehouse:
         if self.backend == "bigquery":
