@@ -20,7 +20,8 @@ from datetime import timedelta
 from typing import Any, Iterator, Mapping
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
+from dagster_dbt import (DagsterDbtCliRuntimeError, DagsterDbtTranslator, DbtCliInvocation, DbtCliResource,
+                         dbt_assets)
 
 from assets.dbt_target import build_target
 from pipeline.dbt_project import dbt_project
@@ -66,7 +67,30 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     with build_target(warehouse.backend, dbt_vars) as target_path:
         invocation = dbt.cli(["build", "--target", warehouse.backend, "--vars", json.dumps(dbt_vars)],
                              context=context, target_path=target_path)
-        yield from stream_with_bytes_billed(invocation)
+        try:
+            yield from stream_with_bytes_billed(invocation)
+        except DagsterDbtCliRuntimeError:
+            failure = out_of_memory_failure(invocation, context.op_def.name, dbt_vars, warehouse)
+            if failure is None:
+                raise
+            raise failure from None
+
+
+def out_of_memory_failure(invocation: DbtCliInvocation, asset: str, dbt_vars: Mapping[str, Any],
+                          warehouse: WarehouseResource) -> dg.Failure | None:
+    """dbt's DuckDB out of memory, as the one line a Python asset gives for it (the asset, the days, the models
+    and the setting to raise) instead of dbt's trace; None when the build failed for another reason."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except FileNotFoundError:  # dbt failed before it built anything
+        return None
+    models = sorted(r["unique_id"].split(".")[-1] for r in results if "Out of Memory Error" in (r.get("message") or ""))
+    if not models:
+        return None
+    days = "..".join(dict.fromkeys((dbt_vars["min_date"], dbt_vars["max_date"])))  # one day, or first..last
+    return dg.Failure(f"{asset} {days}: dbt's DuckDB ran out of memory building {', '.join(models)} at its limit of "
+                      f"{warehouse.dbt_duckdb_memory_limit} (VA_DBT_DUCKDB_MEMORY_LIMIT, the warehouse resource's "
+                      "dbt_duckdb_memory_limit); they keep their previous rows", allow_retries=False)
 
 
 def stream_with_bytes_billed(invocation: DbtCliInvocation) -> Iterator:

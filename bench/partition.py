@@ -86,13 +86,17 @@ def land(path: Path, sessions: int) -> dict:
 
 def ours(path: Path, instance) -> dict[str, float]:
     """The rule-change run of one day, through the real definitions: each step's seconds, from the run's events."""
+    from dataclasses import replace
+
     from pipeline.definitions import defs
     from pipeline.deployments import deployment_resources
-    from pipeline.resources import WarehouseResource
+    from pipeline.settings import load_pipeline_settings
 
+    # The embedded deployment's resources as the environment configures them (the memory limits included), on
+    # this size's file.
+    settings = replace(load_pipeline_settings(), duckdb_path=path)
     result = defs.resolve_job_def("rules_backfill_job").execute_in_process(
-        partition_key=DAY.isoformat(),
-        resources={**deployment_resources(), "warehouse": WarehouseResource(duckdb_path=str(path))},
+        partition_key=DAY.isoformat(), resources=deployment_resources(settings),
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}, instance=instance,
     )
     assert result.success

@@ -33,9 +33,9 @@ class WarehouseResource(dg.ConfigurableResource):
     backend: str = "duckdb"
     duckdb_path: str = "data/warehouse.duckdb"
     duckdb_memory_limit: str = "1GB"  # the pipeline's connections, which stream a day in bounded batches
-    # dbt's connection: its marts join whole days of calls (fct_sessions: four 1M-row sides on a million-call day
-    # need about 1.2 GB), which the Python steps never hold at once.
-    dbt_duckdb_memory_limit: str = "1536MB"
+    # dbt's connection: its marts join whole days of calls (fct_sessions' join sides on a million-call day fit
+    # 1.15 GB, not 1.1), which the Python steps never hold at once.
+    dbt_duckdb_memory_limit: str = "1250MB"
     gcp_project: str = ""
     bigquery_dataset: str = ""
     bigquery_endpoint: str = ""

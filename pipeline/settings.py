@@ -59,7 +59,7 @@ class PipelineSettings:
     warehouse: str = field(default_factory=lambda: env("VA_WAREHOUSE", "duckdb"))  # duckdb | bigquery
     duckdb_path: Path = field(default_factory=lambda: _env_path("VA_DUCKDB_PATH", PROJECT_ROOT / "data" / "warehouse.duckdb"))
     duckdb_memory_limit: str = field(default_factory=lambda: env("VA_DUCKDB_MEMORY_LIMIT", "1GB"))
-    dbt_duckdb_memory_limit: str = field(default_factory=lambda: env("VA_DBT_DUCKDB_MEMORY_LIMIT", "1536MB"))
+    dbt_duckdb_memory_limit: str = field(default_factory=lambda: env("VA_DBT_DUCKDB_MEMORY_LIMIT", "1250MB"))
     gcp_project: str = field(default_factory=lambda: env("GOOGLE_CLOUD_PROJECT", "test-project"))
     bigquery_dataset: str = field(default_factory=lambda: env("VA_BIGQUERY_DATASET", "voice_analytics"))
     bigquery_endpoint: str = field(default_factory=lambda: env("VA_BIGQUERY_ENDPOINT"))  # e.g. http://127.0.0.1:9050

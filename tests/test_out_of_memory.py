@@ -69,3 +69,24 @@ def test_a_day_read_in_key_ranges_fits_a_limit_the_whole_day_does_not(duckdb_war
     whole = signal_rows(duckdb_warehouse.query(inputs_sql(duckdb_warehouse), {"day": DAY}), DAY, vocabulary)
     read = duckdb_warehouse.query("SELECT * FROM session_signals ORDER BY session_id")
     assert read.to_pylist() == whole.sort_by("session_id").to_pylist()
+
+
+def test_dbt_out_of_memory_fails_in_one_line_naming_the_model_and_its_setting(duckdb_warehouse):
+    """dbt's own DuckDB has its own cap: a build that outgrows it fails as the Python assets do, in one line that
+    names the asset, the day, the model and the setting, and the model keeps its previous rows."""
+    from assets.dbt import dbt_payload_models
+    from pipeline.definitions import defs
+
+    prepare_day(duckdb_warehouse, 3000)
+    before = contents(duckdb_warehouse)
+    tight = WarehouseResource(duckdb_path=str(duckdb_warehouse.path), dbt_duckdb_memory_limit=TINY)
+    result = dg.materialize([dbt_payload_models], partition_key=DAY.isoformat(), raise_on_error=False,
+                            resources={**dagster_resources(duckdb_warehouse), "dbt": defs.resources["dbt"],
+                                       "warehouse": tight})
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    message = failure.step_failure_data.user_failure_data.description
+    assert message == (f"dbt_payload_models {DAY}: dbt's DuckDB ran out of memory building stg_session_tool_calls, "
+                       f"stg_session_turns, stg_session_usage at its limit of {TINY} (VA_DBT_DUCKDB_MEMORY_LIMIT, the "
+                       "warehouse resource's dbt_duckdb_memory_limit); they keep their previous rows")
+    assert contents(duckdb_warehouse) == before
