@@ -10,7 +10,10 @@ from openai_server import fake_openai, prepare_day  # noqa: F401 (fixture)
 from pipeline.llm.analyze import build_day
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config
+from pipeline.llm.rows import heuristic_row, heuristic_table
 from pipeline.llm.sessions import load_sessions
+from pipeline.llm.tables import LLM_SCORES
+from pipeline.warehouse import to_arrow
 
 SESSIONS = 30
 BATCH = 4
@@ -46,3 +49,14 @@ def test_without_a_model_the_day_in_batches_on_worker_processes_gives_the_whole_
 
     build_day(duckdb_warehouse, DAY, "cache", None)  # one batch: no worker process starts
     assert day_rows(duckdb_warehouse) == streamed
+
+
+def test_a_day_without_a_model_writes_the_rows_the_per_session_fallback_gives(duckdb_warehouse):
+    """The no-model day builds its rows column by column; they are the rows a session left unanswered beside a
+    model gets one at a time (`heuristic_row`), status aside."""
+    prepare_day(duckdb_warehouse, SESSIONS)
+    sessions = load_sessions(duckdb_warehouse, DAY)
+    assert any(s.hash for s in sessions) and any(s.heuristic["reasons"] for s in sessions)
+    one_by_one = to_arrow(LLM_SCORES, [heuristic_row(s, DAY, "disabled", None) for s in sessions])
+    assert heuristic_table(sessions, DAY, "disabled").equals(one_by_one)
+    assert heuristic_table([], DAY, "disabled").num_rows == 0

@@ -24,7 +24,7 @@ from pipeline.llm import store
 from pipeline.llm.batch import submit_batches
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import LLMConfig
-from pipeline.llm.rows import heuristic_row, llm_row
+from pipeline.llm.rows import heuristic_row, heuristic_table, llm_row
 from pipeline.llm.rubric import in_band, score_analysis
 from pipeline.llm.schema import Analysis
 from pipeline.llm.sessions import Session, sessions_from, sessions_sql
@@ -135,8 +135,8 @@ def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | No
 
 def fallback_rows(batch: pa.RecordBatch, day: date) -> pa.Table:
     """Without a model every session keeps its heuristic score with lexicon sentiment: pure Python and no request,
-    so it runs on every core (`parallel.transformed`)."""
-    return to_arrow(LLM_SCORES, [heuristic_row(s, day, "disabled", None) for s in sessions_from(batch)])
+    so it runs on every core (`parallel.transformed`), built column by column (`heuristic_table`)."""
+    return heuristic_table(sessions_from(batch), day, "disabled")
 
 
 def _score_sessions(warehouse: Warehouse, day: date, mode: str, client: LLMClient, sessions: list[Session],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
+from itertools import starmap
 from typing import Sequence
 
 from pipeline.llm.plan import Plan, PlanField, current_plan
@@ -69,7 +70,7 @@ def prompt_version(plan: Plan) -> str:
 
 def transcript_text(turns: Sequence[tuple[str, str]]) -> str:
     """`turns` are (role, redacted text); one line per turn, newlines inside a turn flattened."""
-    return "\n".join(_transcript_line(role, text) for role, text in turns)
+    return "\n".join(starmap(_transcript_line, turns))
 
 
 @lru_cache(maxsize=1 << 16)  # lines recur across a day's calls; each is formatted once while it is recent

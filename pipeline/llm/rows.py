@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
+
+import pyarrow as pa
 
 from pipeline.llm.evidence import verify_fields
 from pipeline.llm.plan import Plan
@@ -21,20 +23,38 @@ from pipeline.llm.rubric import CRITERIA, score_analysis
 from pipeline.llm.schema import Analysis
 from pipeline.llm.sentiment import lexicon_sentiment
 from pipeline.llm.sessions import Session
+from pipeline.llm.tables import LLM_SCORES
+from pipeline.warehouse import columns_to_arrow
 
 if TYPE_CHECKING:
     from pipeline.llm.client import LLMClient
 
 
-def heuristic_row(s: Session, day: date, status: str, client: "LLMClient | None") -> dict:
+# What every fallback row says beside its session's score and sentiment: no model answered, nothing was paid.
+HEURISTIC_CONSTANTS = {"scorer": "heuristic", "sentiment_source": "vader", "pain_points": [], "objections": [],
+                       "competitors": [], "product_questions": [], "input_tokens": 0, "cached_tokens": 0,
+                       "output_tokens": 0, "llm_cost_usd": 0.0, "is_batch": False}
+
+
+def _heuristic_values(s: Session, day: date, status: str, prompt_version: str | None) -> dict:
     value, label = lexicon_sentiment(s.caller_lines)
     return {"session_id": s.session_id, "session_date": day, "lead_score": s.heuristic["lead_score"],
-            "lead_tier": s.heuristic["lead_tier"], "reasons": s.heuristic["reasons"], "scorer": "heuristic",
-            "llm_status": status, "prompt_version": client.prompt_version if client else None,
-            "transcript_hash": s.hash or None, "sentiment": value, "sentiment_label": label,
-            "sentiment_source": "vader", "pain_points": [], "objections": [], "competitors": [],
-            "product_questions": [], "input_tokens": 0, "cached_tokens": 0, "output_tokens": 0, "llm_cost_usd": 0.0,
-            "is_batch": False, "plan_version": None, "extracted_json": None}
+            "lead_tier": s.heuristic["lead_tier"], "reasons": s.heuristic["reasons"], "llm_status": status,
+            "prompt_version": prompt_version, "transcript_hash": s.hash or None, "sentiment": value,
+            "sentiment_label": label}
+
+
+def heuristic_row(s: Session, day: date, status: str, client: "LLMClient | None") -> dict:
+    return {**HEURISTIC_CONSTANTS, **_heuristic_values(s, day, status, client.prompt_version if client else None),
+            "plan_version": None, "extracted_json": None}
+
+
+def heuristic_table(sessions: Sequence[Session], day: date, status: str) -> pa.Table:
+    """The fallback rows of many sessions without a client (a day with no model configured: a million of them),
+    column by column: a dict per row of only what varies, the constants repeated by Arrow."""
+    values = [_heuristic_values(s, day, status, None) for s in sessions]
+    columns = {name: [v[name] for v in values] for name in values[0]} if values else {}
+    return columns_to_arrow(LLM_SCORES, len(values), columns, HEURISTIC_CONSTANTS)
 
 
 def extracted_json(answer: Analysis, plan: Plan, turns: list[tuple[str, str]]) -> str:

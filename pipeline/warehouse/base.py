@@ -37,6 +37,23 @@ def to_arrow(table: Table, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
                                 schema=arrow_schema(table))
 
 
+def columns_to_arrow(table: Table, rows: int, columns: Mapping[str, Sequence[Any]],
+                     constants: Mapping[str, Any]) -> pa.Table:
+    """A table's rows from its columns as lists (`columns`), values the same in every row (`constants`, repeated
+    by Arrow) and nulls for the rest: no dict per row where most of a row never varies."""
+    def column(field: pa.Field) -> pa.Array:
+        if field.name in columns:
+            return pa.array(columns[field.name], field.type)
+        if field.name in constants:
+            return pa.repeat(pa.scalar(constants[field.name], field.type), rows)
+        return pa.nulls(rows, field.type)
+
+    schema = arrow_schema(table)
+    if not rows:  # Arrow cannot repeat a list value zero times
+        return schema.empty_table()
+    return pa.Table.from_arrays([column(field) for field in schema], schema=schema)
+
+
 class WarehouseOutOfMemory(RuntimeError):
     """The engine hit its memory limit; the message names the setting that raises it (one line, no engine trace)."""
 
