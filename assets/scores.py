@@ -6,36 +6,14 @@ from datetime import date
 from functools import partial
 
 import dagster as dg
-import pyarrow as pa
 
-from agent.signals import Signals
 from assets.materialize import materialize_days, table_asset_kwargs
-from pipeline.resources import LeadRulesResource, WarehouseResource
-from pipeline.analysis.scoring import score_lead
+from pipeline.analysis.batches import score_rows
 from pipeline.health.milestones import record_scored
-from pipeline.warehouse import Warehouse, to_arrow
+from pipeline.resources import LeadRulesResource, WarehouseResource
+from pipeline.warehouse import Warehouse
 from pipeline.warehouse.parallel import stream_workers
 from pipeline.warehouse.tables import LEAD_SCORES
-
-SIGNAL_FIELDS = tuple(Signals().to_dict())
-
-
-def score_rows(batch: pa.RecordBatch, day: date, threshold: int) -> pa.Table:
-    """The heuristic scores of a batch of signals. Sessions with the same signals and company get the same score:
-    each distinct one is scored once. Read column by column, as the signals are: a fifth less time than Arrow's
-    per-row dicts."""
-    scored: dict[tuple, dict] = {}
-    rows = []
-    keyed = (batch.column(name).to_pylist() for name in ("session_id", *SIGNAL_FIELDS, "company"))
-    for session_id, *values in zip(*keyed):
-        key = tuple(tuple(v) if isinstance(v, list) else v for v in values)
-        if key not in scored:
-            company = values[-1]
-            score = score_lead(Signals(**dict(zip(SIGNAL_FIELDS, values))),
-                               {"company": company} if company else {}, threshold=threshold)
-            scored[key] = {"lead_score": score.score, "lead_tier": score.tier, "reasons": score.reasons}
-        rows.append({"session_id": session_id, "session_date": day, **scored[key], "scorer": "heuristic"})
-    return to_arrow(LEAD_SCORES, rows)
 
 
 @dg.asset(**table_asset_kwargs(

@@ -5,45 +5,16 @@ order, successful tool names), so Python never groups rows itself; the day strea
 
 from datetime import date
 from functools import partial
-from typing import Iterator
 
 import dagster as dg
-import pyarrow as pa
 
-from agent.signals import Signals, Vocabulary, extract_signals, load_vocabulary
+from agent.signals import load_vocabulary
 from assets.materialize import materialize_days, table_asset_kwargs
+from pipeline.analysis.batches import inputs_sql, signal_rows
 from pipeline.resources import WarehouseResource
-from pipeline.warehouse import Warehouse, to_arrow
+from pipeline.warehouse import Warehouse
 from pipeline.warehouse.parallel import stream_workers
 from pipeline.warehouse.tables import SESSION_SIGNALS
-
-INPUT_COLUMNS = ("session_id", "turn_roles", "turn_texts", "tool_names")
-
-
-def inputs_sql(warehouse: Warehouse) -> str:
-    """One day's sessions with their turns and tool names; in no particular order, so the engine can stream it."""
-    d = warehouse.dialect
-    return (f"SELECT {', '.join(INPUT_COLUMNS)} FROM {d.table('int_session_inputs')} "
-            f"WHERE session_date = {d.param('day')}")
-
-
-def session_inputs(rows: pa.RecordBatch | pa.Table) -> Iterator[tuple]:
-    """(session_id, turn roles, turn texts, tool names) per row. Column by column: Arrow's per-row dicts would
-    cost about as much as the signal rules themselves."""
-    return zip(*(rows.column(name).to_pylist() for name in INPUT_COLUMNS))
-
-
-def signal_rows(batch: pa.RecordBatch, day: date, vocabulary: Vocabulary) -> pa.Table:
-    """The signals of a batch of sessions. Identical calls (the same turns and tools: a wrong number, a hang-up)
-    are read once per batch; the rules already cache each distinct utterance."""
-    seen: dict[tuple, Signals] = {}
-    rows = []
-    for session_id, roles, texts, tools in session_inputs(batch):
-        key = (tuple(roles or ()), tuple(texts or ()), tuple(tools or ()))
-        if key not in seen:
-            seen[key] = extract_signals((), key[2], (), vocabulary, turns=list(zip(key[0], key[1])))
-        rows.append({"session_id": session_id, "session_date": day, **seen[key].to_dict()})
-    return to_arrow(SESSION_SIGNALS, rows)
 
 
 @dg.asset(**table_asset_kwargs(

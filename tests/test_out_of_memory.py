@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from agent.signals import load_vocabulary
-from assets.signals import inputs_sql, signal_rows
+from pipeline.analysis.batches import inputs_sql, signal_rows
 from conftest import DAY, dagster_resources, land_generated, materialize_assets
 from openai_server import prepare_day
 from pipeline.resources import WarehouseResource

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import DAY, land_payloads, materialize_assets
 
-from assets.signals import inputs_sql, session_inputs
+from pipeline.analysis.batches import inputs_sql, session_inputs
 from pipeline.generator import generate_sessions
 from pipeline.resources import WarehouseResource
 

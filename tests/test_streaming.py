@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from agent.signals import load_vocabulary
-from assets.signals import inputs_sql, signal_rows
+from pipeline.analysis.batches import inputs_sql, signal_rows
 from conftest import DAY, land_generated, materialize_assets
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse.parallel import transformed
