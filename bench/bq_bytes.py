@@ -27,7 +27,7 @@ RAW, TURNS, TOOLS, USAGE = "raw_sessions", "stg_session_turns", "stg_session_too
 PAYLOAD = (RAW, KEY + ("payload",))
 SIGNAL_COLUMNS = tuple(TABLES["session_signals"].column_names)
 # Per asset, one list per query job: the (table, columns) it references. Sources: the Python assets'
-# queries (assets/signals.py, assets/scores.py, pipeline/llm/sessions.py) and the dbt models (dbt/models/).
+# queries (pipeline/analysis/batches.py, assets/scores.py, pipeline/llm/sessions.py) and the dbt models (dbt/models/).
 READS: dict[str, list[list[tuple[str, tuple[str, ...]]]]] = {
     TURNS: [[PAYLOAD]],
     TOOLS: [[PAYLOAD]],
