@@ -27,6 +27,7 @@ from assets.dbt_target import build_target
 from pipeline.dbt_project import dbt_project
 from pipeline.partitions import daily_partitions
 from pipeline.resources import LeadRulesResource, WarehouseResource
+from pipeline.warehouse.duckdb_backend import OUT_OF_MEMORY_ERROR
 
 _GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "marts", "health": "health"}
 PAYLOAD_SELECTION = "tag:payload"
@@ -84,7 +85,7 @@ def out_of_memory_failure(invocation: DbtCliInvocation, asset: str, dbt_vars: Ma
         results = invocation.get_artifact("run_results.json")["results"]
     except FileNotFoundError:  # dbt failed before it built anything
         return None
-    models = sorted(r["unique_id"].split(".")[-1] for r in results if "Out of Memory Error" in (r.get("message") or ""))
+    models = sorted(r["unique_id"].split(".")[-1] for r in results if OUT_OF_MEMORY_ERROR in (r.get("message") or ""))
     if not models:
         return None
     days = "..".join(dict.fromkeys((dbt_vars["min_date"], dbt_vars["max_date"])))  # one day, or first..last

@@ -8,9 +8,9 @@ import dagster as dg
 import pytest
 
 from agent.signals import load_vocabulary
-from pipeline.analysis.batches import inputs_sql, signal_rows
 from conftest import DAY, dagster_resources, land_generated, materialize_assets
 from openai_server import prepare_day
+from pipeline.analysis.batches import inputs_sql, signal_rows
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse.tables import SESSION_SIGNALS
 from pipeline.warehouse.base import WarehouseOutOfMemory

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pytest
 
 from agent.signals import load_vocabulary
-from pipeline.analysis.batches import inputs_sql, signal_rows
 from conftest import DAY, land_generated, materialize_assets
+from pipeline.analysis.batches import inputs_sql, signal_rows
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.tables import SESSION_SIGNALS

@@ -14,6 +14,7 @@ from pipeline.warehouse import Warehouse, to_arrow
 from pipeline.warehouse.tables import LEAD_SCORES, SESSION_SIGNALS
 
 INPUT_COLUMNS = ("session_id", "turn_roles", "turn_texts", "tool_names")
+SIGNAL_FIELDS = tuple(Signals().to_dict())
 
 
 def inputs_sql(warehouse: Warehouse) -> str:
@@ -40,9 +41,6 @@ def signal_rows(batch: pa.RecordBatch, day: date, vocabulary: Vocabulary) -> pa.
             seen[key] = extract_signals((), key[2], (), vocabulary, turns=list(zip(key[0], key[1])))
         rows.append({"session_id": session_id, "session_date": day, **seen[key].to_dict()})
     return to_arrow(SESSION_SIGNALS, rows)
-
-
-SIGNAL_FIELDS = tuple(Signals().to_dict())
 
 
 def score_rows(batch: pa.RecordBatch, day: date, threshold: int) -> pa.Table:

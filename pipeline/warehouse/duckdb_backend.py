@@ -26,10 +26,13 @@ SLICE_SESSIONS = 50_000
 _RANGE_ENDS = {"low": "session_id >= $low", "high": "session_id < $high"}
 
 
+OUT_OF_MEMORY_ERROR = "Out of Memory Error"  # how DuckDB's message begins, wherever it surfaces (Arrow, dbt)
+
+
 def _out_of_memory(exc: BaseException) -> bool:
     """DuckDB's own exception, or the same error re-raised as OSError by the Arrow reader of a streamed query."""
     return isinstance(exc, duckdb.OutOfMemoryException) or (
-        isinstance(exc, OSError) and "Out of Memory Error" in str(exc))
+        isinstance(exc, OSError) and OUT_OF_MEMORY_ERROR in str(exc))
 
 
 class DuckDBWarehouse(Warehouse):
