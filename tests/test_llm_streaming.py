@@ -5,13 +5,16 @@ and a transcript the day holds several times is asked about once even when its c
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from conftest import DAY
 from openai_server import fake_openai, prepare_day  # noqa: F401 (fixture)
 from pipeline.llm.analyze import build_day
 from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config
 from pipeline.llm.rows import heuristic_row, heuristic_table
-from pipeline.llm.sessions import load_sessions
+from pipeline.llm.prompt import transcript_hash, transcript_text
+from pipeline.llm.sessions import load_sessions, sent_turns, sessions_from, sessions_sql
 from pipeline.llm.tables import LLM_SCORES
 from pipeline.warehouse import to_arrow
 
@@ -55,8 +58,41 @@ def test_a_day_without_a_model_writes_the_rows_the_per_session_fallback_gives(du
     """The no-model day builds its rows column by column; they are the rows a session left unanswered beside a
     model gets one at a time (`heuristic_row`), status aside."""
     prepare_day(duckdb_warehouse, SESSIONS)
+    batch = duckdb_warehouse.query(sessions_sql(duckdb_warehouse), {"day": DAY})
     sessions = load_sessions(duckdb_warehouse, DAY)
     assert any(s.hash for s in sessions) and any(s.heuristic["reasons"] for s in sessions)
     one_by_one = to_arrow(LLM_SCORES, [heuristic_row(s, DAY, "disabled", None) for s in sessions])
-    assert heuristic_table(sessions, DAY, "disabled").equals(one_by_one)
-    assert heuristic_table([], DAY, "disabled").num_rows == 0
+    assert heuristic_table(batch, DAY, "disabled").sort_by("session_id").equals(one_by_one)
+    assert heuristic_table(batch.slice(0, 0), DAY, "disabled").num_rows == 0
+
+
+AWKWARD_TURNS = [  # (roles, texts) per session: what a batch must read as each call alone reads it
+    (["assistant", "user", "tool", "user"], ["Hi!  How can\nI help?", "Mail me at ana@example.com", "{}", "  "]),
+    (["user", "assistant", "user"], ["", None, "Call 415 555 0100,\tplease"]),
+    (["assistant"], ["Hello? Anyone there?"]),  # the caller says nothing: nothing to send
+    (None, None),  # no turns landed
+    (["user", "user"], ["Mail me at ana@example.com", "Mail me at ana@example.com"]),
+]
+
+
+def test_a_batch_reads_each_call_as_the_call_alone_is_read():
+    """The batch form (`SentTurns`: each distinct text redacted once, the transcripts joined in Arrow) gives every
+    session the turns, caller lines, transcript and hash that `sent_turns`, `transcript_text` and `transcript_hash`
+    give one call, and the fallback rows `heuristic_row` gives; whitespace, empty and missing texts, PII, tool
+    turns, silent callers and sessions without turns included."""
+    batch = pa.table({"session_id": [f"s{i}" for i in range(len(AWKWARD_TURNS))],
+                      "lead_score": [10] * len(AWKWARD_TURNS), "lead_tier": ["cold"] * len(AWKWARD_TURNS),
+                      "reasons": [["a reason"]] * len(AWKWARD_TURNS),
+                      "turn_roles": [roles for roles, _ in AWKWARD_TURNS],
+                      "turn_texts": [texts for _, texts in AWKWARD_TURNS]})
+    sessions = sessions_from(batch)
+    for session, (roles, texts) in zip(sessions, AWKWARD_TURNS):
+        alone = sent_turns(zip(roles or (), texts or ()))
+        assert session.turns == alone
+        assert session.caller_lines == [text for role, text in alone if role == "user"]
+        said = bool(session.caller_lines)
+        assert session.transcript == (transcript_text(alone) if said else "")
+        assert session.hash == (transcript_hash(transcript_text(alone)) if said else "")
+    assert "ana@example.com" not in sessions[0].transcript and sessions[0].hash and not sessions[2].hash
+    one_by_one = to_arrow(LLM_SCORES, [heuristic_row(s, DAY, "disabled", None) for s in sessions])
+    assert heuristic_table(batch, DAY, "disabled").equals(one_by_one)

@@ -134,9 +134,9 @@ def build_day(warehouse: Warehouse, day: date, mode: str, client: LLMClient | No
 
 
 def fallback_rows(batch: pa.RecordBatch, day: date) -> pa.Table:
-    """Without a model every session keeps its heuristic score with lexicon sentiment: pure Python and no request,
-    so it runs on every core (`parallel.transformed`), built column by column (`heuristic_table`)."""
-    return heuristic_table(sessions_from(batch), day, "disabled")
+    """Without a model every session keeps its heuristic score with lexicon sentiment: no request, so it runs on
+    every core (`parallel.transformed`), built column by column (`heuristic_table`)."""
+    return heuristic_table(batch, day, "disabled")
 
 
 def _score_sessions(warehouse: Warehouse, day: date, mode: str, client: LLMClient, sessions: list[Session],

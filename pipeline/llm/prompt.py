@@ -17,6 +17,9 @@ from functools import lru_cache
 from itertools import starmap
 from typing import Sequence
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pipeline.llm.plan import Plan, PlanField, current_plan
 from pipeline.llm.schema import response_format
 
@@ -75,7 +78,21 @@ def transcript_text(turns: Sequence[tuple[str, str]]) -> str:
 
 @lru_cache(maxsize=1 << 16)  # lines recur across a day's calls; each is formatted once while it is recent
 def _transcript_line(role: str, text: str) -> str:
-    return f"{ROLE_LABELS.get(role, role.upper())}: {' '.join(text.split())}"
+    return f"{ROLE_LABELS.get(role, role.upper())}: {_one_line(text)}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def transcript_texts(roles: pa.Array, texts: pa.Array, offsets: pa.Array) -> pa.Array:
+    """`transcript_text` of a batch of sessions at once: session i's turns are roles and (redacted) texts
+    [offsets[i], offsets[i+1]). Each distinct text is flattened once; the lines and their joins stay in Arrow."""
+    unique = pc.unique(texts)
+    bodies = pa.array([_one_line(t) for t in unique.to_pylist()], pa.string()).take(pc.index_in(texts, unique))
+    labels = pa.array(list(ROLE_LABELS.values())).take(pc.index_in(roles, pa.array(list(ROLE_LABELS))))
+    lines = pc.binary_join_element_wise(pc.coalesce(labels, pc.utf8_upper(roles)), bodies, ": ")
+    return pc.binary_join(pa.ListArray.from_arrays(offsets, lines), "\n")
 
 
 def transcript_hash(transcript: str) -> str:

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.llm.evidence import verify_fields
 from pipeline.llm.plan import Plan
 from pipeline.llm.rubric import CRITERIA, score_analysis
 from pipeline.llm.schema import Analysis
-from pipeline.llm.sentiment import lexicon_sentiment
-from pipeline.llm.sessions import Session
+from pipeline.llm.prompt import transcript_hash
+from pipeline.llm.sentiment import lexicon_sentiment, line_compound, mean_sentiment
+from pipeline.llm.sessions import Session, SentTurns
 from pipeline.llm.tables import LLM_SCORES
 from pipeline.warehouse import columns_to_arrow
 
@@ -49,12 +51,21 @@ def heuristic_row(s: Session, day: date, status: str, client: "LLMClient | None"
             "plan_version": None, "extracted_json": None}
 
 
-def heuristic_table(sessions: Sequence[Session], day: date, status: str) -> pa.Table:
-    """The fallback rows of many sessions without a client (a day with no model configured: a million of them),
-    column by column: a dict per row of only what varies, the constants repeated by Arrow."""
-    values = [_heuristic_values(s, day, status, None) for s in sessions]
-    columns = {name: [v[name] for v in values] for name in values[0]} if values else {}
-    return columns_to_arrow(LLM_SCORES, len(values), columns, HEURISTIC_CONSTANTS)
+def heuristic_table(rows: pa.RecordBatch | pa.Table, day: date, status: str) -> pa.Table:
+    """The fallback rows of a batch of `sessions_sql` rows without a client (a day with no model configured: a
+    million of them), column by column: each distinct line redacted and scored once a batch (`SentTurns`), the
+    heuristic columns taken as they are, the constants repeated by Arrow."""
+    sent = SentTurns.of(rows)
+    callers = sent.where(pc.equal(sent.roles, "user"))
+    unique = pc.unique(callers.texts)
+    compounds = pa.array(map(line_compound, unique.to_pylist()), pa.float64()).take(
+        pc.index_in(callers.texts, unique))
+    sentiments = [mean_sentiment(c) for c in callers.per_session(compounds)]
+    columns = {name: rows.column(name) for name in ("session_id", "lead_score", "lead_tier", "reasons")}
+    columns.update(transcript_hash=[transcript_hash(t) if t else None for t in sent.transcripts()],
+                   sentiment=[value for value, _ in sentiments], sentiment_label=[label for _, label in sentiments])
+    return columns_to_arrow(LLM_SCORES, len(rows), columns,
+                            {**HEURISTIC_CONSTANTS, "session_date": day, "llm_status": status})
 
 
 def extracted_json(answer: Analysis, plan: Plan, turns: list[tuple[str, str]]) -> str:

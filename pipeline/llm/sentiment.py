@@ -21,13 +21,19 @@ def _analyzer():
 
 
 @lru_cache(maxsize=1 << 16)
-def _line_compound(line: str) -> float:
+def line_compound(line: str) -> float:
+    """One caller line's VADER compound score."""
     return _analyzer().polarity_scores(line)["compound"]
 
 
 def lexicon_sentiment(caller_lines: Sequence[str]) -> tuple[float, str]:
     """(value in -1..1, label) for the caller's side of the call; an empty call is neutral."""
-    if not caller_lines:
+    return mean_sentiment([line_compound(line) for line in caller_lines])
+
+
+def mean_sentiment(compounds: Sequence[float]) -> tuple[float, str]:
+    """(value, label) of a call from its caller lines' compound scores, in call order."""
+    if not compounds:
         return 0.0, "neutral"
-    value = round(sum(map(_line_compound, caller_lines)) / len(caller_lines), 4)
+    value = round(sum(compounds) / len(compounds), 4)
     return value, "positive" if value >= POSITIVE else "negative" if value <= NEGATIVE else "neutral"

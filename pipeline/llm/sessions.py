@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from pipeline.llm.prompt import transcript_hash, transcript_text
+from pipeline.llm.prompt import transcript_hash, transcript_texts
 from pipeline.privacy.pii import redact
 from pipeline.warehouse import Warehouse
 
@@ -50,19 +52,67 @@ def sessions_sql(warehouse: Warehouse) -> str:
             f"WHERE h.session_date = {d.param('day')}")
 
 
+@dataclass
+class SentTurns:
+    """A batch's sent turns (`sent_turns` of every row at once), flattened in order: turn j belongs to the batch's
+    row `session[j]`. Kept as Arrow columns so a batch redacts each distinct text once, not once per turn."""
+    sessions: int
+    session: np.ndarray
+    roles: pa.Array
+    texts: pa.Array  # redacted
+
+    @classmethod
+    def of(cls, rows: pa.RecordBatch | pa.Table) -> SentTurns:
+        roles, texts = (_column(rows, name) for name in ("turn_roles", "turn_texts"))
+        if pc.equal(pc.list_value_length(roles), pc.list_value_length(texts)).false_count:
+            raise ValueError("turn_roles and turn_texts: a session's lists differ in length")
+        flat_roles, flat_texts = pc.list_flatten(roles), pc.list_flatten(texts)
+        sent = pc.and_(pc.is_in(flat_roles, pa.array(SENT_ROLES)), pc.greater(pc.binary_length(flat_texts), 0))
+        flat_texts = flat_texts.filter(sent)
+        unique = pc.unique(flat_texts)
+        redacted = pa.array(map(redact, unique.to_pylist()), pa.string()).take(pc.index_in(flat_texts, unique))
+        return cls(len(rows), pc.list_parent_indices(texts).filter(sent).to_numpy(), flat_roles.filter(sent),
+                   redacted)
+
+    def where(self, mask: pa.Array) -> SentTurns:
+        return SentTurns(self.sessions, self.session[mask.to_numpy(zero_copy_only=False)], self.roles.filter(mask),
+                         self.texts.filter(mask))
+
+    def offsets(self) -> pa.Array:
+        """Session i's turns are [offsets[i], offsets[i + 1])."""
+        counts = np.bincount(self.session, minlength=self.sessions)
+        return pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+
+    def per_session(self, values: pa.Array) -> list[list]:
+        """`values` (one per turn) as one list per session."""
+        return pa.ListArray.from_arrays(self.offsets(), values).to_pylist()
+
+    def transcripts(self) -> list[str]:
+        """Each session's transcript as sent, or "" when the caller said nothing (such a call is never sent)."""
+        callers = np.bincount(self.where(pc.equal(self.roles, "user")).session, minlength=self.sessions)
+        texts = transcript_texts(self.roles, self.texts, self.offsets()).to_pylist()
+        return [text if n else "" for text, n in zip(texts, callers)]
+
+
+def _column(rows: pa.RecordBatch | pa.Table, name: str) -> pa.Array:
+    column = rows.column(name)
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
 def sessions_from(rows: pa.RecordBatch | pa.Table) -> list[Session]:
-    """The sessions of rows of `sessions_sql`, redacted and hashed (read column by column, as the signals read
-    theirs), in session_id order: which of several identical transcripts is asked first, and so carries the
-    answer's cost, must not depend on the order the engine returned the rows in."""
+    """The sessions of rows of `sessions_sql`, redacted and hashed (a batch at a time, `SentTurns`), in session_id
+    order: which of several identical transcripts is asked first, and so carries the answer's cost, must not
+    depend on the order the engine returned the rows in."""
+    sent = SentTurns.of(rows)
+    columns = (rows.column(n).to_pylist() for n in SESSION_COLUMNS[:4])
+    turns = zip(sent.per_session(sent.roles), sent.per_session(sent.texts))
     sessions = []
-    for session_id, score, tier, reasons, roles, texts in zip(*(rows.column(n).to_pylist() for n in SESSION_COLUMNS)):
-        mine = sent_turns(zip(roles or (), texts or ()))
+    for (session_id, score, tier, reasons), (roles, texts), transcript in zip(zip(*columns), turns,
+                                                                             sent.transcripts()):
+        mine = list(zip(roles, texts))
         heuristic = {"session_id": session_id, "lead_score": score, "lead_tier": tier, "reasons": reasons}
-        s = Session(session_id, heuristic, [t for r, t in mine if r == "user"], mine)
-        if s.caller_lines:
-            s.transcript = transcript_text(mine)
-            s.hash = transcript_hash(s.transcript)
-        sessions.append(s)
+        sessions.append(Session(session_id, heuristic, [t for r, t in mine if r == "user"], mine, transcript,
+                                transcript_hash(transcript) if transcript else ""))
     return sorted(sessions, key=lambda s: s.session_id)
 
 

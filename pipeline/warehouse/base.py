@@ -39,11 +39,13 @@ def to_arrow(table: Table, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
 
 def columns_to_arrow(table: Table, rows: int, columns: Mapping[str, Sequence[Any]],
                      constants: Mapping[str, Any]) -> pa.Table:
-    """A table's rows from its columns as lists (`columns`), values the same in every row (`constants`, repeated
-    by Arrow) and nulls for the rest: no dict per row where most of a row never varies."""
-    def column(field: pa.Field) -> pa.Array:
+    """A table's rows from its columns as lists or Arrow arrays (`columns`), values the same in every row
+    (`constants`, repeated by Arrow) and nulls for the rest: no dict per row where most of a row never varies."""
+    def column(field: pa.Field) -> pa.Array | pa.ChunkedArray:
         if field.name in columns:
-            return pa.array(columns[field.name], field.type)
+            values = columns[field.name]
+            arrow = isinstance(values, (pa.Array, pa.ChunkedArray))
+            return values.cast(field.type) if arrow else pa.array(values, field.type)
         if field.name in constants:
             return pa.repeat(pa.scalar(constants[field.name], field.type), rows)
         return pa.nulls(rows, field.type)
