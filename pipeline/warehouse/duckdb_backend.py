@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from datetime import date
 from typing import Any, Callable, Iterator, Mapping
@@ -83,29 +83,37 @@ class DuckDBWarehouse(Warehouse):
                                    transform: Callable[[pa.RecordBatch], pa.Table],
                                    rows_per_batch: int = STREAM_BATCH_ROWS, workers: int = 1) -> int:
         """DuckDB streams the read as Arrow record batches, one key range of `slice_sessions` sessions after
-        another, on one connection, while a second one (`cursor()`, the same database) deletes the day and inserts
-        each transformed batch in one transaction. That transaction's own storage is the staging: DuckDB writes a
-        large uncommitted insert straight to the file (its optimistic writes), so nothing is copied twice, and any
-        failure before COMMIT rolls the day back whole. `sql` must return a `session_id` column."""
+        another, on one connection, while a second one (`cursor()`, the same database) fills a staging table and
+        then swaps the day in a transaction. `sql` must return a `session_id` column.
+
+        The staging table is an ordinary one, dropped at the end: each batch's insert commits on its own, so DuckDB
+        writes it out and lets it go, where a temporary table keeps the day in memory up to the limit and then
+        spills (`llm_scores`' 1M rows: 18.5 s and 0.96 GB against 23.2 s and 1.02 GB; inserting every batch inside
+        the swap's transaction took 16.3 s but held 1.57 GB). A crash that leaves it is replaced by the next run."""
         written = 0
-        delete, *inserts = self._swap_statements(table, self._select_staged(table, "rows"))
+        staging = self.dialect.table(f"staging_{table.name}")
         with self.connect() as conn:
             reader = full_batches(self._sliced_batches(conn, day, sql, params, rows_per_batch), rows_per_batch)
             writer = conn.cursor()
-            writer.execute("BEGIN TRANSACTION")
+            writer.execute(f"CREATE OR REPLACE TABLE {staging} AS SELECT * FROM {self.dialect.table(table.name)} "
+                           "LIMIT 0")
             try:
-                writer.execute(delete, {"day": day})
                 for rows in transformed(reader, transform, workers):
                     writer.register(self.staged_table("rows"), rows)
-                    for statement in inserts:
-                        writer.execute(statement)
+                    writer.execute(f"INSERT INTO {staging} {self._select_staged(table, 'rows')}")
                     writer.unregister(self.staged_table("rows"))
                     written += rows.num_rows
-                writer.execute("COMMIT")
-            except BaseException:
-                writer.execute("ROLLBACK")
-                raise
+                writer.execute("BEGIN TRANSACTION")
+                try:
+                    for statement in self._swap_statements(table, f"SELECT * FROM {staging}"):
+                        writer.execute(statement, {"day": day} if "$day" in statement else {})
+                    writer.execute("COMMIT")
+                except BaseException:
+                    writer.execute("ROLLBACK")
+                    raise
             finally:
+                with suppress(duckdb.Error):  # a failed connection must not hide the failure that ended the run
+                    writer.execute(f"DROP TABLE IF EXISTS {staging}")
                 writer.close()
         return written
 
@@ -126,8 +134,7 @@ class DuckDBWarehouse(Warehouse):
                                 params={**params, **ends}).to_arrow_reader(rows_per_batch)
 
     def _swap_statements(self, table: Table, select_sql: str) -> list[str]:
-        """The streamed swap's statements: the dialect's DELETE of the day, run once, then its INSERT, run per batch
-        (a seam the fault tests fail inside the transaction)."""
+        """The streamed swap's statements (a seam the fault tests fail inside the transaction)."""
         return self.dialect.replace_partition(table, select_sql)
 
     def run_transaction(
