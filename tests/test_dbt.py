@@ -163,6 +163,24 @@ def test_bigquery_target_compiles(tmp_path: Path):
         assert not manifest["nodes"][f"model.voice_analytics.{name}"]["config"].get("cluster_by"), name
 
 
+def test_the_pipelines_builds_run_the_data_tests_and_leave_the_unit_tests_to_ci(tmp_path: Path):
+    """What the dbt assets' `dbt build` selects: every model and data test, none of the unit tests (which the
+    tests in this file run on both engines)."""
+    from assets.dbt import PIPELINE_BUILD
+
+    def kinds(args: list[str]) -> dict[str, int]:
+        process = run_dbt(["ls", *args, "--output", "json", "--output-keys", "resource_type", "--quiet"],
+                          tmp_path / "unused.duckdb", tmp_path)
+        assert process.returncode == 0, process.stdout[-3000:]
+        listed = [json.loads(line)["resource_type"] for line in process.stdout.splitlines() if line.startswith("{")]
+        return {kind: listed.count(kind) for kind in set(listed)}
+
+    everything, pipeline = kinds([]), kinds(PIPELINE_BUILD[1:])
+    assert everything["unit_test"] >= 3
+    assert "unit_test" not in pipeline
+    assert pipeline["model"] == everything["model"] and pipeline["test"] == everything["test"] >= 40
+
+
 def test_the_unit_tests_do_not_depend_on_the_window_a_run_passes(built):
     work, _, _ = built
     far_window = json.dumps({"min_date": "2030-01-01", "max_date": "2030-01-02"})

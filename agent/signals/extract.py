@@ -177,31 +177,39 @@ def _answer_counts(vocab: Vocabulary, user_text: str) -> UtteranceCounts:
     return answer_counts(normalize(user_text), vocab)
 
 
-def _in_order(turns: Sequence[tuple[str, str]], vocab: Vocabulary) -> tuple[list[bool | None], list[UtteranceCounts]]:
-    """Each caller turn's decision statement and team-size candidates, in call order. A turn that says nothing on
-    its own is read as the answer to the agent's question right before it: "who decides?" -> "Me.", "how many
-    people?" -> "Seven movers." (the question is context; only the caller's words are evidence)."""
-    decisions: list[bool | None] = []
-    counts: list[UtteranceCounts] = []
+class InOrder(NamedTuple):
+    """A transcript read in order: each caller turn's analysis, its decision statement and its team-size candidates."""
+
+    found: list[Utterance]
+    decisions: list[bool | None]
+    counts: list[UtteranceCounts]
+
+
+def _in_order(turns: Sequence[tuple[str, str]], vocab: Vocabulary) -> InOrder:
+    """Each caller turn's analysis, decision statement and team-size candidates, in call order. A turn that says
+    nothing on its own is read as the answer to the agent's question right before it: "who decides?" -> "Me.",
+    "how many people?" -> "Seven movers." (the question is context; only the caller's words are evidence)."""
+    read = InOrder([], [], [])
     asked_decision = asked_count = False
     for role, text in turns:
         if not text or text.isspace():
             continue
         if role == "user":
             found = analyse(vocab, text)
+            read.found.append(found)
             value = found.decision_maker
             if value is None and asked_decision:
                 value = _short_answer(vocab, text)
-            decisions.append(value)
+            read.decisions.append(value)
             own = found.counts
             if asked_count and not own.counts and not own.corrections:
                 own = _answer_counts(vocab, text)
-            counts.append(own)
+            read.counts.append(own)
             asked_decision = asked_count = False
         elif role == "assistant":
             asked_decision = _asks_decision(vocab, text)
             asked_count = _asks_how_many(vocab, text)
-    return decisions, counts
+    return read
 
 
 def _analysed(user_texts: Sequence[str], vocab: Vocabulary) -> list[Utterance]:
@@ -222,15 +230,18 @@ def _last(values: Sequence[bool | None]) -> bool | None:
     return next((v for v in reversed(values) if v is not None), None)
 
 
-def _combine(found: Sequence[Utterance], vocab: Vocabulary) -> Signals:
+def _combine(found: Sequence[Utterance], vocab: Vocabulary, in_order: InOrder | None = None) -> Signals:
+    """The call's signals from its caller utterances; decision and team size from the in-order reading when given."""
     reason = _not_a_fit(found, vocab)
+    counts = in_order.counts if in_order else [u.counts for u in found]
+    decisions = in_order.decisions if in_order else [u.decision_maker for u in found]
     return Signals(
-        team_size=team_size([u.counts for u in found], bare_counts=reason not in vocab.bare_count_ignored_when),
+        team_size=team_size(counts, bare_counts=reason not in vocab.bare_count_ignored_when),
         integrations=_kept(found, 0),
         competitors=_kept(found, 2),
         urgency="high" if _last([u.urgency_high for u in found]) else "normal",
         use_cases=_kept(found, 4),
-        decision_maker=_last([u.decision_maker for u in found]),
+        decision_maker=_last(decisions),
         budget_mentioned=any(u.budget for u in found),
         not_a_fit=reason,
     )
@@ -251,15 +262,16 @@ def extract_signals(user_texts: Sequence[str], tool_names: Sequence[str] = (), a
     a caller's short answer to the agent's "who makes the decision?" ("Me.", "The owners do.") counts; without it
     the result is what it always was. When `user_texts` and `assistant_texts` are empty they are taken from it."""
     vocab = vocab or load_vocabulary()
-    pairs = [_role_text(t) for t in turns] if turns is not None else []
-    if turns is not None and not user_texts and not assistant_texts:
-        user_texts = [text for role, text in pairs if role == "user"]
-        assistant_texts = [text for role, text in pairs if role == "assistant"]
-    signals = _combine(_analysed(user_texts, vocab), vocab)
-    if turns is not None:
-        decisions, counts = _in_order(pairs, vocab)
-        signals.decision_maker = _last(decisions)
-        signals.team_size = team_size(counts, bare_counts=signals.not_a_fit not in vocab.bare_count_ignored_when)
+    if turns is None:
+        signals = _combine(_analysed(user_texts, vocab), vocab)
+    else:
+        pairs = [_role_text(t) for t in turns]
+        in_order = _in_order(pairs, vocab)
+        if not user_texts and not assistant_texts:  # the caller's turns are the ones the in-order pass read
+            signals = _combine(in_order.found, vocab, in_order)
+            assistant_texts = [text for role, text in pairs if role == "assistant"]
+        else:
+            signals = _combine(_analysed(user_texts, vocab), vocab, in_order)
     if tool_names:
         signals.meeting_booked = any(name in vocab.meeting_tools for name in tool_names)
     else:
