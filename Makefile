@@ -55,7 +55,7 @@ bench: manifest
 	  $(BIN)/python bench/report.py; status=$$?; \
 	  VA_EMULATORS=pubsub bash scripts/emulators.sh stop; exit $$status
 
-# A contact centre's day: bench/partition.py at 10k, 100k and 1M sessions (13 minutes on 2 cores), with the
+# A contact centre's day: bench/partition.py at 10k, 100k and 1M sessions (7 to 13 minutes on 2 cores), with the
 # step-by-step time of the 1M day and the scale goals held against its figures (docs/performance.md).
 bench-scale: manifest
 	$(BIN)/python bench/partition.py --sizes 10000,100000,1000000 --seed-pattern-at 10000
