@@ -6,6 +6,7 @@ and a transcript the day holds several times is asked about once even when its c
 from __future__ import annotations
 
 import pyarrow as pa
+import pytest
 
 from conftest import DAY
 from openai_server import fake_openai, prepare_day  # noqa: F401 (fixture)
@@ -14,7 +15,7 @@ from pipeline.llm.client import LLMClient
 from pipeline.llm.config import load_llm_config
 from pipeline.llm.rows import heuristic_row, heuristic_table
 from pipeline.llm.prompt import transcript_hash, transcript_text
-from pipeline.llm.sessions import load_sessions, sent_turns, sessions_from, sessions_sql
+from pipeline.llm.sessions import SentTurns, load_sessions, sent_turns, sessions_from, sessions_sql
 from pipeline.llm.tables import LLM_SCORES
 from pipeline.warehouse import to_arrow
 
@@ -96,3 +97,10 @@ def test_a_batch_reads_each_call_as_the_call_alone_is_read():
     assert "ana@example.com" not in sessions[0].transcript and sessions[0].hash and not sessions[2].hash
     one_by_one = to_arrow(LLM_SCORES, [heuristic_row(s, DAY, "disabled", None) for s in sessions])
     assert heuristic_table(batch, DAY, "disabled").equals(one_by_one)
+
+
+def test_a_batch_whose_roles_and_texts_differ_fails_naming_the_session():
+    batch = pa.table({"session_id": ["s0", "s1"], "turn_roles": [["user"], ["user", "assistant"]],
+                      "turn_texts": [["Hi."], ["Hi."]]})
+    with pytest.raises(ValueError, match=r"^turn_roles and turn_texts of session s1: 2 roles against 1 texts$"):
+        SentTurns.of(batch)

@@ -64,8 +64,12 @@ class SentTurns:
     @classmethod
     def of(cls, rows: pa.RecordBatch | pa.Table) -> SentTurns:
         roles, texts = (_column(rows, name) for name in ("turn_roles", "turn_texts"))
-        if pc.equal(pc.list_value_length(roles), pc.list_value_length(texts)).false_count:
-            raise ValueError("turn_roles and turn_texts: a session's lists differ in length")
+        role_counts, text_counts = pc.list_value_length(roles), pc.list_value_length(texts)
+        same = pc.equal(role_counts, text_counts)
+        if same.false_count:
+            i = pc.index(same, False).as_py()
+            raise ValueError(f"turn_roles and turn_texts of session {_column(rows, 'session_id')[i]}: "
+                             f"{role_counts[i]} roles against {text_counts[i]} texts")
         flat_roles, flat_texts = pc.list_flatten(roles), pc.list_flatten(texts)
         sent = pc.and_(pc.is_in(flat_roles, pa.array(SENT_ROLES)), pc.greater(pc.binary_length(flat_texts), 0))
         flat_texts = flat_texts.filter(sent)
