@@ -6,7 +6,11 @@ the same rows in the same order."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
 from functools import partial
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -14,7 +18,11 @@ import pytest
 from agent.signals import load_vocabulary
 from conftest import DAY, land_generated, materialize_assets
 from pipeline.analysis.batches import inputs_sql, signal_rows
+from pipeline.privacy.forget import Subject, forget
+from pipeline.privacy.retention import apply_retention
 from pipeline.resources import WarehouseResource
+from pipeline.warehouse.bigquery_backend import STAGED_TABLE_LIFETIME, staged_table
+from pipeline.warehouse.duckdb_backend import STAGING_PREFIX
 from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.tables import SESSION_SIGNALS
 
@@ -43,6 +51,15 @@ def day_rows(warehouse) -> list[dict]:
     rows = warehouse.query(f"SELECT * FROM {d.table('session_signals')} WHERE session_date = {d.param('day')}",
                            {"day": DAY}).to_pylist()
     return sorted(rows, key=lambda row: row["session_id"])
+
+
+def staging_tables(warehouse) -> list[str]:
+    """The staging tables present now (`relations()` leaves them out)."""
+    if warehouse.dialect.name == "bigquery":
+        return [t.table_id for t in warehouse.client.list_tables(warehouse.dataset_id)
+                if t.table_id.startswith("_staged_")]
+    return warehouse.query("SELECT table_name FROM information_schema.tables WHERE starts_with(table_name, $prefix)",
+                           {"prefix": STAGING_PREFIX}).column("table_name").to_pylist()
 
 
 def stream(warehouse, transform, batch_rows: int = BATCH) -> int:
@@ -81,9 +98,7 @@ def test_a_run_failing_midway_leaves_the_old_day_whole_and_no_staging(landed):
     with pytest.raises(RuntimeError, match="third batch"):
         stream(landed, failing)
     assert day_rows(landed) == before
-    assert not [name for name in landed.relations() if "stag" in name]
-    if landed.dialect.name == "bigquery":
-        assert not [t.table_id for t in landed.client.list_tables(landed.dataset_id) if "stream_" in t.table_id]
+    assert staging_tables(landed) == []
 
 
 def test_a_day_with_no_rows_left_empties_the_partition(landed):
@@ -120,3 +135,59 @@ def test_batches_run_in_other_processes_and_come_back_in_order():
 def test_a_single_batch_starts_no_process():
     out = list(transformed([pa.record_batch({"n": [1, 2]})], numbered_by_process, workers=2))
     assert out[0].column("pid").to_pylist() == [os.getpid()] * 2
+
+
+# A streamed write killed after its first batch reached the staging table: `os._exit` runs no `finally`, as kill -9.
+KILLED_WRITE = """
+import os, sys
+from datetime import date
+from pipeline.warehouse import columns_to_arrow
+from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
+from pipeline.warehouse.tables import SESSION_SIGNALS
+
+day, seen = date.fromisoformat(sys.argv[2]), []
+
+def transform(batch):
+    seen.append(batch)
+    if len(seen) == 2:
+        os._exit(9)
+    ids = batch.column("session_id").to_pylist()
+    return columns_to_arrow(SESSION_SIGNALS, len(ids), {"session_id": ids}, {"session_date": day})
+
+DuckDBWarehouse(sys.argv[1]).replace_partition_streamed(
+    SESSION_SIGNALS, day, "SELECT session_id FROM raw_sessions WHERE session_date = $day", {"day": day}, transform,
+    rows_per_batch=1)
+"""
+
+
+ERASURES = {"forget": lambda wh, victim, dry_run: forget(wh, Subject(session_ids=(victim,)), dry_run),
+            "retention": lambda wh, victim, dry_run: apply_retention(wh, DAY, 30, dry_run)}
+
+
+@pytest.mark.parametrize("erasure", ERASURES)
+def test_erasure_drops_the_staging_table_a_killed_write_left(duckdb_warehouse, erasure):
+    """A killed write leaves its staging table (a day's derived rows); the pipeline's table listing never shows
+    it, a dry run leaves it, and forget and retention drop it."""
+    land_generated(duckdb_warehouse, 3, days=1, seed=5, end=DAY)
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(duckdb_warehouse.path), DAY.isoformat()],
+                            cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == 9, killed.stderr[-2000:]
+    leftover = f"{STAGING_PREFIX}session_signals"
+    assert staging_tables(duckdb_warehouse) == [leftover] and leftover not in duckdb_warehouse.relations()
+    victim = duckdb_warehouse.scalar(f"SELECT session_id FROM {leftover}")
+
+    ERASURES[erasure](duckdb_warehouse, victim, True)
+    assert staging_tables(duckdb_warehouse) == [leftover]
+    ERASURES[erasure](duckdb_warehouse, victim, False)
+    assert staging_tables(duckdb_warehouse) == []
+
+
+def test_bigquery_staged_tables_expire_so_a_crashed_writes_leftovers_go(bigquery_warehouse):
+    """BigQuery cannot tell a crashed run's staged table from one another run is loading now, so forget drops
+    none; each is created with an expiry instead. Read from the request the client sends: the emulator does not
+    keep a table's expirationTime."""
+    made = datetime.now(timezone.utc)
+    sent = staged_table(f"{bigquery_warehouse.dataset_id}._staged_probe", []).to_api_repr()
+    expires = datetime.fromtimestamp(int(sent["expirationTime"]) / 1000, timezone.utc)
+    assert made - timedelta(milliseconds=1) <= expires - STAGED_TABLE_LIFETIME <= datetime.now(timezone.utc)
+    assert bigquery_warehouse.drop_leftover_staging() == []

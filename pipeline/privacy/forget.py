@@ -6,6 +6,8 @@ is deleted, never redacted in place: less to get wrong. Rejected messages match 
 Kept, because they hold no personal data: the `agg_*` marts (counts per day) and `llm_batches`.
 The per-lead marts (`dim_leads`, `sync_salesforce_leads`) lose the lead's rows now and are rebuilt whole from
 the cleaned sources on the next dbt run. Raw rows go last, so a crash mid-way is finished by running it again.
+Staging tables a killed write left behind (derived rows of whole days) are dropped (`drop_leftover_staging`);
+on BigQuery they expire a day after they were made.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from pipeline.privacy.sql import Where, delete_rows
+from pipeline.privacy.sql import Where, delete_rows, drop_leftover_staging
 from pipeline.warehouse import Warehouse
 from pipeline.tables import ALL_TABLES
 from pipeline.warehouse.tables import RAW_SESSIONS
@@ -110,6 +112,7 @@ def forget(wh: Warehouse, subject: Subject, dry_run: bool = False) -> tuple[list
     tables = wh.relations()
     ids = find_sessions(wh, subject, tables)
     deleted = {table: delete_rows(wh, table, where, dry_run) for table, where in _plan(wh, subject, ids, tables).items()}
+    drop_leftover_staging(wh, dry_run, log)
     log.info("forget%s: %d sessions %s; rows per table %s", " (dry run)" if dry_run else "", len(ids), ids,
              {t: n for t, n in deleted.items() if n})
     return ids, deleted

@@ -5,6 +5,7 @@ analyses (summaries and evidence quote the caller), the LLM cache and failures, 
 outbox (its payloads carry contact details); and the landing log and the calls' health milestones (no text, but they only grow). Kept: the structured per-session results without any transcript
 text (signals, metrics, heuristic scores), the daily KPIs, the destinations' delivery bookkeeping and the dbt
 marts, which are the lead records (an individual's are removed by `forget`). Raw rows go last, as in `forget`.
+Staging tables a killed write left behind are dropped, as `forget` drops them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from pipeline.privacy.sql import Where, delete_rows
+from pipeline.privacy.sql import Where, delete_rows, drop_leftover_staging
 from pipeline.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def apply_retention(wh: Warehouse, today: date, days: int, dry_run: bool = False
     tables = wh.relations()
     deleted = {table: delete_rows(wh, table, Where(wh).before(column, cutoff), dry_run)
                for table, column in RETAINED_TEXT if table in tables}
+    drop_leftover_staging(wh, dry_run, log)
     log.info("retention%s: cutoff %s (%d days); rows per table %s", " (dry run)" if dry_run else "", cutoff, days,
              deleted)
     return cutoff, deleted

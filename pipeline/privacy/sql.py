@@ -1,4 +1,4 @@
-"""Row matching and counted deletes shared by retention and forget.
+"""Row matching, counted deletes and the leftover staging tables, shared by retention and forget.
 
 A `Where` builds an OR of clauses whose values are only query parameters, and `delete_rows` counts before it
 deletes, so a dry run and a real run report the same figures. Each table is one statement: atomic per table on
@@ -7,6 +7,7 @@ both engines (BigQuery scripts take no parameters on the emulators), and safe to
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Iterable
 
 from pipeline.warehouse import Warehouse
@@ -53,3 +54,11 @@ def delete_rows(wh: Warehouse, table: str, where: Where, dry_run: bool = False) 
     if matched and not dry_run:
         wh.run_transaction([f"DELETE FROM {target} WHERE {where.sql}"], where.params)
     return matched
+
+
+def drop_leftover_staging(wh: Warehouse, dry_run: bool, log: logging.Logger) -> None:
+    """Drop (unless `dry_run`) the staging tables killed writes left: whole days of derived rows, which neither
+    retention nor erasure may miss."""
+    dropped = [] if dry_run else wh.drop_leftover_staging()
+    if dropped:
+        log.info("dropped the staging tables killed writes left: %s", dropped)

@@ -141,6 +141,11 @@ class Warehouse(ABC):
         """The tables present now (and the views, with `views`), dbt's included, transient staging left out:
         the dbt marts exist only once dbt has run."""
 
+    @abstractmethod
+    def drop_leftover_staging(self) -> list[str]:
+        """Drop the staging tables that writes killed mid-way (kill -9, a lost machine) left behind: they hold
+        derived rows, which erasure must not miss. Returns the tables dropped."""
+
     def ensure_tables(self, tables: Sequence[Table]) -> None:
         self.run_transaction([self.dialect.create_table(table) for table in tables])
 

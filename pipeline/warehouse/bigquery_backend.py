@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import pyarrow as pa
@@ -36,8 +36,17 @@ if TYPE_CHECKING:
 
 _ARROW_TO_BIGQUERY = {"string": "STRING", "int64": "INT64", "double": "FLOAT64", "bool": "BOOL", "date32[day]": "DATE",
                       "timestamp[us]": "TIMESTAMP"}
+# A staged table lives for one write; one left by a crashed run (derived rows, which erasure must reach) expires.
+STAGED_TABLE_LIFETIME = timedelta(days=1)
 _SCALAR_TYPES = ((bool, "BOOL"), (int, "INT64"), (float, "FLOAT64"), (datetime, "TIMESTAMP"), (date, "DATE"),
                  (str, "STRING"))
+
+
+def staged_table(table_id: str, schema: Sequence[bigquery.SchemaField]) -> bigquery.Table:
+    """A staging table's definition: it expires `STAGED_TABLE_LIFETIME` after it is made."""
+    staged = bigquery.Table(table_id, schema=list(schema))
+    staged.expires = datetime.now(timezone.utc) + STAGED_TABLE_LIFETIME
+    return staged
 
 
 def _parameter(name: str, value: Any) -> bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter:
@@ -111,6 +120,11 @@ class BigQueryWarehouse(Warehouse):
         return {t.table_id for t in self.client.list_tables(self.dataset_id)
                 if t.table_type in kinds and not t.table_id.startswith("_staged_")}
 
+    def drop_leftover_staging(self) -> list[str]:
+        """None: a staged table may be another run's, loading now (BigQuery has no lock to tell), and every staged
+        table expires `STAGED_TABLE_LIFETIME` after it is made, so a crash's leftovers go by themselves."""
+        return []
+
     def _job_config(self, params: Mapping[str, Any] | None) -> bigquery.QueryJobConfig:
         return bigquery.QueryJobConfig(query_parameters=[_parameter(k, v) for k, v in (params or {}).items()])
 
@@ -166,7 +180,7 @@ class BigQueryWarehouse(Warehouse):
         options = bigquery.ParquetOptions()
         options.enable_list_inference = True
         schema = [_schema_field(f) for f in rows.schema]
-        self.client.create_table(bigquery.Table(self._staged_id(name), schema=schema), exists_ok=True)
+        self.client.create_table(staged_table(self._staged_id(name), schema), exists_ok=True)
         config = bigquery.LoadJobConfig(write_disposition="WRITE_APPEND" if append else "WRITE_TRUNCATE",
                                         source_format="PARQUET",
                                         parquet_options=options, schema=schema)

@@ -24,6 +24,7 @@ _LOCK_RETRY_SECONDS = 30.0
 # proportion to the day; a key range of this many sessions needs the same at 10k or 1M sessions a day.
 SLICE_SESSIONS = 50_000
 _RANGE_ENDS = {"low": "session_id >= $low", "high": "session_id < $high"}
+STAGING_PREFIX = "staging_"  # a streamed write's staging table: staging_<table>
 
 
 OUT_OF_MEMORY_ERROR = "Out of Memory Error"  # how DuckDB's message begins, wherever it surfaces (Arrow, dbt)
@@ -71,9 +72,21 @@ class DuckDBWarehouse(Warehouse):
 
     def relations(self, views: bool = False) -> set[str]:
         kinds = ["BASE TABLE", "VIEW"] if views else ["BASE TABLE"]
-        rows = self.query("SELECT table_name FROM information_schema.tables WHERE list_contains($kinds, table_type)",
-                          {"kinds": kinds})
+        rows = self.query("SELECT table_name FROM information_schema.tables WHERE list_contains($kinds, table_type) "
+                          "AND NOT starts_with(table_name, $staging)", {"kinds": kinds, "staging": STAGING_PREFIX})
         return set(rows.column("table_name").to_pylist())
+
+    def drop_leftover_staging(self) -> list[str]:
+        """Every staging table is a leftover here: a streamed write holds its connection, and with it the file's
+        lock, from its first batch until its staging table is dropped, so no other process is mid-write while
+        this connection is open."""
+        with self.connect() as conn:
+            names = [row[0] for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "AND starts_with(table_name, $staging) ORDER BY table_name", {"staging": STAGING_PREFIX}).fetchall()]
+            for name in names:
+                conn.execute(f"DROP TABLE {self.dialect.table(name)}")
+        return names
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         with self.connect() as conn:
@@ -89,9 +102,10 @@ class DuckDBWarehouse(Warehouse):
         The staging table is an ordinary one, dropped at the end: each batch's insert commits on its own, so DuckDB
         writes it out and lets it go, where a temporary table keeps the day in memory up to the limit and then
         spills (`llm_scores`' 1M rows: 18.5 s and 0.96 GB against 23.2 s and 1.02 GB; inserting every batch inside
-        the swap's transaction took 16.3 s but held 1.57 GB). A crash that leaves it is replaced by the next run."""
+        the swap's transaction took 16.3 s but held 1.57 GB). A crash that leaves it is replaced by the next run,
+        or dropped by `drop_leftover_staging` (forget and retention)."""
         written = 0
-        staging = self.dialect.table(f"staging_{table.name}")
+        staging = self.dialect.table(f"{STAGING_PREFIX}{table.name}")
         with self.connect() as conn:
             reader = full_batches(self._sliced_batches(conn, day, sql, params, rows_per_batch), rows_per_batch)
             writer = conn.cursor()
