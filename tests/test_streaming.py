@@ -21,7 +21,7 @@ from pipeline.analysis.batches import inputs_sql, signal_rows
 from pipeline.privacy.forget import Subject, forget
 from pipeline.privacy.retention import apply_retention
 from pipeline.resources import WarehouseResource
-from pipeline.warehouse.bigquery_backend import STAGED_TABLE_LIFETIME, staged_table
+from pipeline.warehouse.bigquery_backend import STAGED_PREFIX, STAGED_TABLE_LIFETIME, staged_table
 from pipeline.warehouse.duckdb_backend import STAGING_PREFIX
 from pipeline.warehouse.parallel import transformed
 from pipeline.warehouse.tables import SESSION_SIGNALS
@@ -57,7 +57,7 @@ def staging_tables(warehouse) -> list[str]:
     """The staging tables present now (`relations()` leaves them out)."""
     if warehouse.dialect.name == "bigquery":
         return [t.table_id for t in warehouse.client.list_tables(warehouse.dataset_id)
-                if t.table_id.startswith("_staged_")]
+                if t.table_id.startswith(STAGED_PREFIX)]
     return warehouse.query("SELECT table_name FROM information_schema.tables WHERE starts_with(table_name, $prefix)",
                            {"prefix": STAGING_PREFIX}).column("table_name").to_pylist()
 
@@ -187,7 +187,7 @@ def test_bigquery_staged_tables_expire_so_a_crashed_writes_leftovers_go(bigquery
     none; each is created with an expiry instead. Read from the request the client sends: the emulator does not
     keep a table's expirationTime."""
     made = datetime.now(timezone.utc)
-    sent = staged_table(f"{bigquery_warehouse.dataset_id}._staged_probe", []).to_api_repr()
+    sent = staged_table(f"{bigquery_warehouse.dataset_id}.{STAGED_PREFIX}probe", []).to_api_repr()
     expires = datetime.fromtimestamp(int(sent["expirationTime"]) / 1000, timezone.utc)
     assert made - timedelta(milliseconds=1) <= expires - STAGED_TABLE_LIFETIME <= datetime.now(timezone.utc)
     assert bigquery_warehouse.drop_leftover_staging() == []

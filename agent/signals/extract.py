@@ -233,8 +233,8 @@ def _last(values: Sequence[bool | None]) -> bool | None:
 def _combine(found: Sequence[Utterance], vocab: Vocabulary, in_order: InOrder | None = None) -> Signals:
     """The call's signals from its caller utterances; decision and team size from the in-order reading when given."""
     reason = _not_a_fit(found, vocab)
-    counts = in_order.counts if in_order else [u.counts for u in found]
-    decisions = in_order.decisions if in_order else [u.decision_maker for u in found]
+    counts = in_order.counts if in_order is not None else [u.counts for u in found]
+    decisions = in_order.decisions if in_order is not None else [u.decision_maker for u in found]
     return Signals(
         team_size=team_size(counts, bare_counts=reason not in vocab.bare_count_ignored_when),
         integrations=_kept(found, 0),

@@ -38,6 +38,7 @@ _ARROW_TO_BIGQUERY = {"string": "STRING", "int64": "INT64", "double": "FLOAT64",
                       "timestamp[us]": "TIMESTAMP"}
 # A staged table lives for one write; one left by a crashed run (derived rows, which erasure must reach) expires.
 STAGED_TABLE_LIFETIME = timedelta(days=1)
+STAGED_PREFIX = "_staged_"  # a staged table: _staged_<name>_<the warehouse object's token>
 _SCALAR_TYPES = ((bool, "BOOL"), (int, "INT64"), (float, "FLOAT64"), (datetime, "TIMESTAMP"), (date, "DATE"),
                  (str, "STRING"))
 
@@ -118,7 +119,7 @@ class BigQueryWarehouse(Warehouse):
     def relations(self, views: bool = False) -> set[str]:
         kinds = {"TABLE", "VIEW"} if views else {"TABLE"}
         return {t.table_id for t in self.client.list_tables(self.dataset_id)
-                if t.table_type in kinds and not t.table_id.startswith("_staged_")}
+                if t.table_type in kinds and not t.table_id.startswith(STAGED_PREFIX)}
 
     def drop_leftover_staging(self) -> list[str]:
         """None: a staged table may be another run's, loading now (BigQuery has no lock to tell), and every staged
@@ -135,7 +136,7 @@ class BigQueryWarehouse(Warehouse):
         return f"`{self._staged_id(name)}`"
 
     def _staged_id(self, name: str) -> str:
-        return f"{self.dataset_id}._staged_{name}_{self._token}"
+        return f"{self.dataset_id}.{STAGED_PREFIX}{name}_{self._token}"
 
     def run_transaction(
         self, statements: list[str], params: Mapping[str, Any] | None = None, staged: Mapping[str, pa.Table] | None = None
