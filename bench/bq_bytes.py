@@ -23,20 +23,21 @@ MANIFEST = Path(__file__).resolve().parents[1] / "dbt" / "target" / "manifest.js
 USD_PER_TIB = 6.25
 MIN_BYTES_PER_TABLE = 10 * 2**20
 KEY = ("session_id", "session_date")
-RAW, TURNS, TOOLS, USAGE = "raw_sessions", "stg_session_turns", "stg_session_tool_calls", "stg_session_usage"
+RAW, PAYLOADS = "raw_sessions", "stg_session_payloads"
+TURNS, TOOLS, USAGE = "stg_session_turns", "stg_session_tool_calls", "stg_session_usage"
 PAYLOAD = (RAW, KEY + ("payload",))
 SIGNAL_COLUMNS = tuple(TABLES["session_signals"].column_names)
 # Per asset, one list per query job: the (table, columns) it references. Sources: the Python assets'
 # queries (pipeline/analysis/batches.py, assets/scores.py, pipeline/llm/sessions.py) and the dbt models (dbt/models/).
 READS: dict[str, list[list[tuple[str, tuple[str, ...]]]]] = {
-    TURNS: [[PAYLOAD]],
-    TOOLS: [[PAYLOAD]],
-    USAGE: [[PAYLOAD]],
-    "session_signals": [[(RAW, KEY), (TURNS, KEY + ("role", "text", "turn_index")),
-                         (TOOLS, KEY + ("name", "call_index", "is_error"))]],
+    PAYLOADS: [[PAYLOAD]],
+    TURNS: [[(PAYLOADS, KEY + ("transcript",))]],
+    TOOLS: [[(PAYLOADS, KEY + ("tool_calls",))]],
+    USAGE: [[(PAYLOADS, KEY + ("usage",))]],
+    "session_signals": [[(PAYLOADS, KEY + ("transcript", "tool_calls"))]],
     "lead_scores": [[("session_signals", SIGNAL_COLUMNS), (RAW, KEY + ("participant_company",))]],
     "llm_scores": [[("lead_scores", KEY + ("lead_score", "lead_tier", "reasons"))],
-                   [(TURNS, KEY + ("role", "text", "turn_index"))]],
+                   [(PAYLOADS, KEY + ("transcript",))]],
     "int_session_metrics": [[(RAW, KEY + ("started_at", "ended_at")),
                              (TURNS, KEY + ("role", "interrupted", "e2e_latency", "llm_node_ttft", "end_of_turn_delay")),
                              (TOOLS, KEY + ("is_error",)),
@@ -73,10 +74,10 @@ READS: dict[str, list[list[tuple[str, tuple[str, ...]]]]] = {
 }
 # dbt's incremental models on BigQuery build the window into a temporary table (on_schema_change needs it), then
 # MERGE it into the target: the MERGE reads the temporary table once more.
-INCREMENTAL = (TURNS, TOOLS, USAGE, "int_session_metrics", "fct_sessions", "agg_mentions_daily", "agg_daily_kpis",
+INCREMENTAL = (PAYLOADS, TURNS, TOOLS, USAGE, "int_session_metrics", "fct_sessions", "agg_mentions_daily", "agg_daily_kpis",
                "agg_latency_daily", "agg_cost_daily", "hot_leads")
 # Tables whose day a re-run replaces (a MERGE reads the partition it deletes): the Python assets' and dbt's.
-REPLACED = ("session_signals", "lead_scores", "llm_scores", TURNS, TOOLS, USAGE, "int_session_metrics",
+REPLACED = ("session_signals", "lead_scores", "llm_scores", PAYLOADS, TURNS, TOOLS, USAGE, "int_session_metrics",
             "fct_sessions", "hot_leads")
 SIZES = {"VARCHAR": "2 + strlen(CAST({c} AS VARCHAR))", "JSON": "strlen(CAST({c} AS VARCHAR))",
          "BIGINT": "8", "INTEGER": "8", "DOUBLE": "8", "FLOAT": "8", "DATE": "8", "TIMESTAMP": "8", "BOOLEAN": "1",
@@ -88,12 +89,26 @@ def _size(kind: str) -> str:
 
 
 def column_bytes(conn, table: str, columns: tuple[str, ...]) -> int:
-    """Logical bytes of `columns` of `table`, typed as the DuckDB file has them (dbt's tables included)."""
+    """Logical bytes of `columns` of `table`, typed as the DuckDB file has them (dbt's tables included). An array of
+    structs (the typed payload lists) is the sum of its elements' leaf fields, as BigQuery counts it."""
     kinds = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
                               [table]).fetchall())
-    sizes = " + ".join(f"COALESCE(SUM(CASE WHEN {c} IS NOT NULL THEN {_size(kinds[c]).format(c=c)} END), 0)"
-                       for c in columns)
-    return int(conn.execute(f"SELECT {sizes} FROM {table}").fetchone()[0])
+    total = 0
+    flat = [c for c in columns if not kinds[c].startswith("STRUCT")]
+    if flat:
+        total += _bytes(conn, table, {c: kinds[c] for c in flat})
+    for c in columns:
+        if kinds[c].startswith("STRUCT"):
+            leaves = f"(SELECT unnest({c}, recursive := true) FROM {table})"
+            total += _bytes(conn, leaves, dict(conn.execute(f"SELECT column_name, column_type FROM "
+                                                           f"(DESCRIBE SELECT * FROM {leaves})").fetchall()))
+    return total
+
+
+def _bytes(conn, relation: str, kinds: dict[str, str]) -> int:
+    sizes = " + ".join(f"COALESCE(SUM(CASE WHEN {c} IS NOT NULL THEN {_size(k).format(c=c)} END), 0)"
+                       for c, k in kinds.items())
+    return int(conn.execute(f"SELECT {sizes} FROM {relation}").fetchone()[0])
 
 
 def day_bytes(path: Path) -> dict[str, int]:

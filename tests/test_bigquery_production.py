@@ -124,8 +124,7 @@ def test_a_python_asset_on_the_emulator_reports_what_its_jobs_billed(bigquery_wa
     land_generated(bigquery_warehouse, 3, end=DAY)
     resource = WarehouseResource(backend="bigquery", gcp_project="test-project", bigquery_endpoint=bigquery_endpoint,
                                  bigquery_dataset=bigquery_warehouse.dataset_id.split(".")[1])
-    result = materialize_assets(resource, ["stg_session_turns", "stg_session_tool_calls", "int_session_inputs",
-                                           "session_signals"], DAY.isoformat())
+    result = materialize_assets(resource, ["stg_session_payloads", "int_session_inputs", "session_signals"], DAY.isoformat())
     [signals] = result.asset_materializations_for_node("session_signals")
     assert signals.metadata["bytes_processed"].value == 0
     assert signals.metadata["bytes_billed"].value is None

@@ -58,7 +58,7 @@ def test_the_metrics_asset_charges_what_the_pure_function_charges(warehouse, req
                                      bigquery_endpoint=request.getfixturevalue("bigquery_endpoint"),
                                      bigquery_dataset=warehouse.dataset_id.split(".")[1])
     materialize_assets(resource, ["unit_prices"])
-    materialize_assets(resource, ["stg_session_turns", "stg_session_tool_calls", "stg_session_usage",
+    materialize_assets(resource, ["stg_session_payloads", "stg_session_turns", "stg_session_tool_calls", "stg_session_usage",
                                   "int_session_latencies", "int_session_metrics"], DAY.isoformat())
     rows = warehouse.query(f"SELECT session_id, voice_cost_usd, unpriced_usage "
                            f"FROM {warehouse.dialect.table('int_session_metrics')}").to_pylist()

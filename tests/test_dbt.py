@@ -145,10 +145,10 @@ def test_bigquery_target_compiles(tmp_path: Path):
     assert "approx_quantiles(" not in latency
     staging = compiled.parent / "staging"
     assert "to_hex(md5(" in (staging / "stg_sessions.sql").read_text()
-    assert "json_query_array(r.payload, '$.transcript')" in (staging / "payload" / "stg_session_turns.sql").read_text()
+    assert "json_query_array(doc, '$.transcript')" in (staging / "payload" / "stg_session_payloads.sql").read_text()
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    for name in ("stg_session_turns", "stg_session_tool_calls", "stg_session_usage", "int_session_latencies",
-                 "int_session_metrics", "fct_sessions", "agg_daily_kpis", "agg_latency_daily", "agg_cost_daily", "hot_leads"):
+    for name in ("stg_session_payloads", "stg_session_turns", "stg_session_tool_calls", "stg_session_usage",
+                 "int_session_latencies", "int_session_metrics", "fct_sessions", "agg_daily_kpis", "agg_latency_daily", "agg_cost_daily", "hot_leads"):
         config = manifest["nodes"][f"model.voice_analytics.{name}"]["config"]
         assert config["incremental_strategy"] == "insert_overwrite", name
         assert config["partition_by"] == {"field": "session_date", "data_type": "date", "granularity": "day",
@@ -156,8 +156,8 @@ def test_bigquery_target_compiles(tmp_path: Path):
             or config["partition_by"]["field"] == "session_date", name
         assert config["partitions"] == [f"date('{(first + timedelta(days=i)).isoformat()}')" for i in range(3)], name
         assert config["post-hook"][0]["sql"] == "{{ va_log_bytes_billed() }}", name
-    for name in ("stg_session_turns", "stg_session_tool_calls", "stg_session_usage", "int_session_latencies",
-                 "int_session_metrics", "fct_sessions", "hot_leads"):  # looked up and joined by session_id
+    for name in ("stg_session_payloads", "stg_session_turns", "stg_session_tool_calls", "stg_session_usage",
+                 "int_session_latencies", "int_session_metrics", "fct_sessions", "hot_leads"):  # looked up and joined by session_id
         assert manifest["nodes"][f"model.voice_analytics.{name}"]["config"]["cluster_by"] == ["session_id"], name
     for name in ("agg_daily_kpis", "agg_latency_daily", "agg_cost_daily"):  # a row per day: nothing to cluster
         assert not manifest["nodes"][f"model.voice_analytics.{name}"]["config"].get("cluster_by"), name
@@ -214,7 +214,7 @@ def test_dbt_models_report_their_bytes_on_bigquery_and_rerun_as_insert_overwrite
     project, dataset = bigquery_warehouse.dataset_id.split(".")
     resource = WarehouseResource(backend="bigquery", gcp_project=project, bigquery_dataset=dataset,
                                  bigquery_endpoint=os.environ["VA_BIGQUERY_ENDPOINT"])
-    payload_models = ["stg_session_turns", "stg_session_tool_calls", "stg_session_usage", "int_session_inputs"]
+    payload_models = ["stg_session_payloads", "stg_session_turns", "stg_session_tool_calls", "stg_session_usage", "int_session_inputs"]
     for _ in range(2):
         result = materialize_assets(resource, payload_models, DAY.isoformat())
         for event in result.get_asset_materialization_events():

@@ -41,7 +41,8 @@ def test_the_graph_reads_raw_then_dbt_staging_then_python_analysis_then_dbt_mart
     def upstream(key: str) -> set[str]:
         return {k.to_user_string() for k in graph.get(dg.AssetKey(key)).parent_keys}
 
-    assert upstream("stg_session_turns") == {"raw_sessions"}
+    assert upstream("stg_session_payloads") == {"raw_sessions"}
+    assert upstream("stg_session_turns") == upstream("int_session_inputs") == {"stg_session_payloads"}
     assert "int_session_inputs" in upstream("session_signals")
     assert {"stg_lead_scores", "stg_llm_scores"} <= {k.to_user_string() for k in graph.get(
         dg.AssetKey("int_session_scores")).parent_keys} | upstream("stg_lead_scores") | upstream("stg_llm_scores")

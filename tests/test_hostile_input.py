@@ -31,8 +31,8 @@ def deliver(topic, warehouse, cases: list[Case]) -> None:
 
 
 # The analysis up to the heuristic scores: dbt's payload staging, the rules, the scores.
-ANALYSIS = ["unit_prices", "stg_session_turns", "stg_session_tool_calls", "stg_session_usage", "int_session_inputs",
-            "session_signals", "lead_scores"]
+ANALYSIS = ["unit_prices", "stg_session_payloads", "stg_session_turns", "stg_session_tool_calls", "stg_session_usage",
+            "int_session_inputs", "session_signals", "lead_scores"]
 
 
 def analysis_run(day=DAY) -> dg.ExecuteInProcessResult:

@@ -10,7 +10,7 @@ import pytest
 from agent.signals import load_vocabulary
 from conftest import DAY, dagster_resources, land_generated, materialize_assets
 from openai_server import prepare_day
-from pipeline.analysis.batches import inputs_sql, signal_rows
+from pipeline.analysis.batches import signal_rows
 from pipeline.resources import WarehouseResource
 from pipeline.warehouse.tables import SESSION_SIGNALS
 from pipeline.warehouse.base import WarehouseOutOfMemory
@@ -19,6 +19,12 @@ from warehouse_text import contents
 
 TINY = "8MB"  # DuckDB's limit: enough to open the file, not to sort a day of turns
 CALLS, BETWEEN = 20_000, "48MB"  # a day whose whole read needs more than BETWEEN, and 100 of its calls far less
+# The signal rules' inputs, grouped from the turns (as int_session_inputs once was): a read whose memory grows with
+# what it groups.
+GROUPED_INPUTS = ("SELECT session_id, list(role ORDER BY turn_index) FILTER (WHERE text <> '') AS turn_roles, "
+                  "list(text ORDER BY turn_index) FILTER (WHERE text <> '') AS turn_texts, "
+                  "CAST(NULL AS VARCHAR[]) AS tool_names FROM stg_session_turns WHERE session_date = $day "
+                  "GROUP BY session_id")
 
 
 def test_the_backend_names_the_limit_setting(tmp_path):
@@ -48,17 +54,18 @@ def test_an_asset_out_of_memory_fails_in_one_line_and_keeps_the_old_day(duckdb_w
 
 
 def test_a_day_read_in_key_ranges_fits_a_limit_the_whole_day_does_not(duckdb_warehouse):
-    """20,000 calls' turn lists need more than 60 MB when DuckDB aggregates them in one piece (at 1 to 8 threads:
-    fewer threads need less); 100 calls at a time fit in 40 MB. Between the two, the streamed read (one Arrow reader
-    per range) gives every session once, and the swap is the same whichever way the day was read."""
+    """A read that groups 20,000 calls' turns into lists needs more than 60 MB when DuckDB aggregates them in one
+    piece (at 1 to 8 threads: fewer threads need less); 100 calls at a time fit in 40 MB. Between the two, the
+    streamed read (one Arrow reader per range) gives every session once, and the swap is the same whichever way the
+    day was read. (The pipeline's own reads no longer group: int_session_inputs takes the payload's typed lists.)"""
     land_generated(duckdb_warehouse, CALLS, seed=17)
     materialize_assets(WarehouseResource(duckdb_path=str(duckdb_warehouse.path)),
-                       ["stg_session_turns", "stg_session_tool_calls", "int_session_inputs"], DAY.isoformat())
+                       ["stg_session_payloads", "stg_session_turns"], DAY.isoformat())
     vocabulary = load_vocabulary()
 
     def stream(slice_sessions: int) -> int:
         tight = DuckDBWarehouse(duckdb_warehouse.path, memory_limit=BETWEEN, slice_sessions=slice_sessions)
-        return tight.replace_partition_streamed(SESSION_SIGNALS, DAY, inputs_sql(tight), {"day": DAY},
+        return tight.replace_partition_streamed(SESSION_SIGNALS, DAY, GROUPED_INPUTS, {"day": DAY},
                                                 lambda batch: signal_rows(batch, DAY, vocabulary), rows_per_batch=100)
 
     with pytest.raises(WarehouseOutOfMemory, match=BETWEEN):  # the streamed read's error, in the same one line
@@ -66,7 +73,7 @@ def test_a_day_read_in_key_ranges_fits_a_limit_the_whole_day_does_not(duckdb_war
     assert stream(slice_sessions=100) == CALLS
     rows = duckdb_warehouse.query("SELECT COUNT(DISTINCT session_id) AS n, COUNT(*) AS total FROM session_signals")
     assert rows.to_pylist() == [{"n": CALLS, "total": CALLS}]
-    whole = signal_rows(duckdb_warehouse.query(inputs_sql(duckdb_warehouse), {"day": DAY}), DAY, vocabulary)
+    whole = signal_rows(duckdb_warehouse.query(GROUPED_INPUTS, {"day": DAY}), DAY, vocabulary)
     read = duckdb_warehouse.query("SELECT * FROM session_signals ORDER BY session_id")
     assert read.to_pylist() == whole.sort_by("session_id").to_pylist()
 
@@ -86,7 +93,7 @@ def test_dbt_out_of_memory_fails_in_one_line_naming_the_model_and_its_setting(du
     assert not result.success
     [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     message = failure.step_failure_data.user_failure_data.description
-    assert message == (f"dbt_payload_models {DAY}: dbt's DuckDB ran out of memory building stg_session_tool_calls, "
-                       f"stg_session_turns, stg_session_usage at its limit of {TINY} (VA_DBT_DUCKDB_MEMORY_LIMIT, the "
-                       "warehouse resource's dbt_duckdb_memory_limit); they keep their previous rows")
+    assert message == (f"dbt_payload_models {DAY}: dbt's DuckDB ran out of memory building stg_session_payloads at "
+                       f"its limit of {TINY} (VA_DBT_DUCKDB_MEMORY_LIMIT, the warehouse resource's "
+                       "dbt_duckdb_memory_limit); they keep their previous rows")
     assert contents(duckdb_warehouse) == before

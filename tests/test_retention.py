@@ -46,7 +46,8 @@ def test_retention_deletes_exactly_the_old_days_of_text_and_keeps_the_results(wa
         resources={**deployment_resources(), "warehouse": warehouse_from_env()}).success
     text_before, kept_before = per_day(warehouse, RETAINED_TEXT), per_day(warehouse, KEPT)
     old = {key: n for key, n in text_before.items() if key[1] < days[1].isoformat()}
-    assert {t for t, _ in old} >= {"raw_sessions", "stg_session_turns", "llm_scores", "raw_sessions_rejected"}
+    assert {t for t, _ in old} >= {"raw_sessions", "stg_session_payloads", "stg_session_turns", "llm_scores",
+                                     "raw_sessions_rejected"}
 
     cutoff, counted = apply_retention(warehouse, DAY + timedelta(days=1), 2, dry_run=True)
     assert cutoff == days[1]

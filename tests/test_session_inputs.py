@@ -30,8 +30,7 @@ def test_inputs_keep_the_successful_tool_calls_in_call_order(warehouse, request)
     failed_only["tool_calls"] = [_call(failed_only, "book_sales_meeting", True)]
     without["tool_calls"] = []
     land_payloads(warehouse, [mixed, failed_only, without])
-    materialize_assets(_resource(warehouse, request), ["stg_session_turns", "stg_session_tool_calls",
-                                                      "int_session_inputs"], DAY.isoformat())
+    materialize_assets(_resource(warehouse, request), ["stg_session_payloads", "int_session_inputs"], DAY.isoformat())
 
     inputs = {session_id: (list(zip(roles or [], texts or [])), tools or [])
               for session_id, roles, texts, tools in session_inputs(warehouse.query(inputs_sql(warehouse), {"day": DAY}))}

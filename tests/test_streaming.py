@@ -41,8 +41,7 @@ def resource_for(warehouse) -> WarehouseResource:
 @pytest.fixture
 def landed(warehouse):
     land_generated(warehouse, SESSIONS, days=1, seed=17, end=DAY)
-    materialize_assets(resource_for(warehouse), ["stg_session_turns", "stg_session_tool_calls",
-                                                 "int_session_inputs"], DAY.isoformat())
+    materialize_assets(resource_for(warehouse), ["stg_session_payloads", "int_session_inputs"], DAY.isoformat())
     return warehouse
 
 

@@ -152,56 +152,116 @@
   cast(sum(coalesce({{ expr }}, 0)) as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
-{#- One row per element of the JSON array at `path` of the JSON column `expr`, with typed fields. Returns a dict:
-    `from` (a FROM-clause fragment to join laterally), `index` (the element's 0-based position) and `fields`
-    (field -> expression; dotted paths such as `metrics.e2e_latency`; kinds string, float, bool, timestamp). -#}
-{% macro va_json_records(expr, path, alias, fields) -%}
-  {{ return(adapter.dispatch('va_json_records')(expr, path, alias, fields)) }}
+{#- A JSON document's arrays of objects as typed arrays of structs, the document parsed once. `lists` maps an
+    array's key to its fields (field -> kind: string, float or bool; a dotted field such as `metrics.e2e_latency`
+    nests one level; timestamps stay text, for va_safe_cast). Returns `document` (the expression to select from
+    `expr` as `alias`) and `lists` (key -> the typed array, read from `alias`). DuckDB parses the document once
+    with from_json into every list: the three staging models each parsed every payload before, 3 s a pass on a
+    million-call day. BigQuery has no typed parse: each array is built from json_query_array, in array order. -#}
+{% macro va_json_lists(expr, alias, lists) -%}
+  {{ return(adapter.dispatch('va_json_lists')(expr, alias, lists)) }}
 {%- endmacro %}
 
-{% macro default__va_json_records(expr, path, alias, fields) -%}
-  {#- Parse each document once into typed structs (from_json with a schema that reaches the array through its
-      path) and unnest the list in a LATERAL select list, each element paired with its 1-based position: about
-      four times less CPU than unnest(from_json(json_extract(...))) WITH ORDINALITY, which parses the array
-      again per field read. Timestamps parse as text, then cast. -#}
-  {%- set types = {'string': 'VARCHAR', 'float': 'DOUBLE', 'bool': 'BOOLEAN', 'timestamp': 'VARCHAR'} -%}
-  {%- set element = {} -%}
+{% macro _va_nested(fields) -%}
+  {#- {field: kind} with dotted fields as {outer: {inner: kind}}. -#}
+  {%- set nested = {} -%}
   {%- for field, kind in fields.items() -%}
     {%- set parts = field.split('.') -%}
     {%- if parts | length == 2 -%}
-      {%- if parts[0] not in element -%}{%- do element.update({parts[0]: {}}) -%}{%- endif -%}
-      {%- do element[parts[0]].update({parts[1]: types[kind]}) -%}
+      {%- if parts[0] not in nested -%}{%- do nested.update({parts[0]: {}}) -%}{%- endif -%}
+      {%- do nested[parts[0]].update({parts[1]: kind}) -%}
     {%- else -%}
-      {%- do element.update({field: types[kind]}) -%}
+      {%- do nested.update({field: kind}) -%}
     {%- endif -%}
   {%- endfor -%}
-  {%- set key = path.replace('$.', '') -%}
-  {%- set parsed = "from_json(" ~ expr ~ ", '" ~ tojson({key: [element]}) ~ "')." ~ key -%}
-  {%- set exprs = {} -%}
-  {%- for field, kind in fields.items() -%}
-    {%- if kind == 'timestamp' -%}
-      {%- do exprs.update({field: "try_cast(" ~ alias ~ ".v." ~ field ~ " as timestamp)"}) -%}
-    {%- else -%}
-      {%- do exprs.update({field: alias ~ ".v." ~ field}) -%}
-    {%- endif -%}
-  {%- endfor -%}
-  {{ return({
-      'from': "lateral (select unnest(list_transform(" ~ parsed ~ ", lambda element, position: struct_pack(v := element, pos := position))) as " ~ alias ~ ") as " ~ alias ~ "_u",
-      'index': "(" ~ alias ~ ".pos - 1)",
-      'fields': exprs}) }}
+  {{ return(nested) }}
 {%- endmacro %}
 
-{% macro bigquery__va_json_records(expr, path, alias, fields) -%}
-  {%- set types = {'float': 'float64', 'bool': 'bool', 'timestamp': 'timestamp'} -%}
-  {%- set exprs = {} -%}
-  {%- for field, kind in fields.items() -%}
-    {%- set value = "json_value(" ~ alias ~ ", '$." ~ field ~ "')" -%}
-    {%- do exprs.update({field: value if kind == 'string' else "safe_cast(" ~ value ~ " as " ~ types[kind] ~ ")"}) -%}
+{% macro default__va_json_lists(expr, alias, lists) -%}
+  {%- set types = {'string': 'VARCHAR', 'float': 'DOUBLE', 'bool': 'BOOLEAN'} -%}
+  {%- set schema = {} -%}
+  {%- for key, fields in lists.items() -%}
+    {%- set element = {} -%}
+    {%- for field, kind in _va_nested(fields).items() -%}
+      {%- if kind is mapping -%}
+        {%- set inner = {} -%}
+        {%- for name, k in kind.items() %}{% do inner.update({name: types[k]}) %}{% endfor -%}
+        {%- do element.update({field: inner}) -%}
+      {%- else -%}
+        {%- do element.update({field: types[kind]}) -%}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- do schema.update({key: [element]}) -%}
   {%- endfor -%}
+  {%- set typed = {} -%}
+  {%- for key in lists %}{% do typed.update({key: alias ~ "." ~ key}) %}{% endfor -%}
+  {{ return({'document': "from_json(" ~ expr ~ ", '" ~ tojson(schema) ~ "')", 'lists': typed}) }}
+{%- endmacro %}
+
+{% macro bigquery__va_json_lists(expr, alias, lists) -%}
+  {%- set types = {'float': 'float64', 'bool': 'bool'} -%}
+  {%- set typed = {} -%}
+  {%- for key, fields in lists.items() -%}
+    {%- set columns = [] -%}
+    {%- for field, kind in _va_nested(fields).items() -%}
+      {%- if kind is mapping -%}
+        {%- set inner = [] -%}
+        {%- for name, k in kind.items() -%}
+          {%- do inner.append(_va_json_value('e', field ~ '.' ~ name, k, types) ~ " as " ~ name) -%}
+        {%- endfor -%}
+        {%- do columns.append("struct(" ~ inner | join(', ') ~ ") as " ~ field) -%}
+      {%- else -%}
+        {%- do columns.append(_va_json_value('e', field, kind, types) ~ " as " ~ field) -%}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- do typed.update({key: "array(select as struct " ~ columns | join(', ') ~ " from unnest(json_query_array("
+        ~ alias ~ ", '$." ~ key ~ "')) as e with offset as e_pos order by e_pos)"}) -%}
+  {%- endfor -%}
+  {{ return({'document': expr, 'lists': typed}) }}
+{%- endmacro %}
+
+{% macro _va_json_value(element, path, kind, types) -%}
+  {%- set value = "json_value(" ~ element ~ ", '$." ~ path ~ "')" -%}
+  {{ return(value if kind == 'string' else "safe_cast(" ~ value ~ " as " ~ types[kind] ~ ")") }}
+{%- endmacro %}
+
+{#- One row per element of the array column `arr`: `from` (a FROM-clause fragment), `index` (the element's 0-based
+    position) and `row` (the element, whose fields are read as `row.field`). -#}
+{% macro va_records(arr, alias) -%}
+  {{ return(adapter.dispatch('va_records')(arr, alias)) }}
+{%- endmacro %}
+{% macro default__va_records(arr, alias) -%}
+  {#- Each element paired with its 1-based position in a LATERAL select list. -#}
   {{ return({
-      'from': "unnest(json_query_array(" ~ expr ~ ", '" ~ path ~ "')) as " ~ alias ~ " with offset as " ~ alias ~ "_pos",
-      'index': alias ~ "_pos",
-      'fields': exprs}) }}
+      'from': "lateral (select unnest(list_transform(" ~ arr ~ ", lambda element, position: struct_pack(v := element, pos := position))) as " ~ alias ~ ") as " ~ alias ~ "_u",
+      'index': "(" ~ alias ~ ".pos - 1)",
+      'row': alias ~ ".v"}) }}
+{%- endmacro %}
+{% macro bigquery__va_records(arr, alias) -%}
+  {{ return({'from': "unnest(" ~ arr ~ ") as " ~ alias ~ " with offset as " ~ alias ~ "_pos",
+             'index': alias ~ "_pos", 'row': alias}) }}
+{%- endmacro %}
+
+{#- The `value` of each element `alias` of the array column `arr` for which `where` holds, in array order. -#}
+{% macro va_list_where(arr, alias, value, where) -%}
+  {{ return(adapter.dispatch('va_list_where')(arr, alias, value, where)) }}
+{%- endmacro %}
+{% macro default__va_list_where(arr, alias, value, where) -%}
+  list_transform(list_filter({{ arr }}, lambda {{ alias }}: {{ where }}), lambda {{ alias }}: {{ value }})
+{%- endmacro %}
+{% macro bigquery__va_list_where(arr, alias, value, where) -%}
+  array(select {{ value }} from unnest({{ arr }}) as {{ alias }} with offset as {{ alias }}_pos where {{ where }} order by {{ alias }}_pos)
+{%- endmacro %}
+
+{#- `expr` as `type`, NULL where it does not convert (dbt's safe_cast is a plain cast on DuckDB). -#}
+{% macro va_safe_cast(expr, type) -%}
+  {{ return(adapter.dispatch('va_safe_cast')(expr, type)) }}
+{%- endmacro %}
+{% macro default__va_safe_cast(expr, type) -%}
+  try_cast({{ expr }} as {{ type }})
+{%- endmacro %}
+{% macro bigquery__va_safe_cast(expr, type) -%}
+  safe_cast({{ expr }} as {{ type }})
 {%- endmacro %}
 
 {#- Aggregate: the non-null values as an array in `order`, of the rows where `where` holds. -#}

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 SESSION_TABLES = [t.name for t in ALL_TABLES if "session_id" in t.column_names and t is not RAW_SESSIONS]
 # dbt's tables keyed by session (their rows are deleted here; the next dbt run rebuilds nothing of them).
-SESSION_MARTS = {"stg_session_turns": ("session_id",), "stg_session_tool_calls": ("session_id",),
+SESSION_MARTS = {"stg_session_payloads": ("session_id",), "stg_session_turns": ("session_id",), "stg_session_tool_calls": ("session_id",),
                  "stg_session_usage": ("session_id",), "int_session_latencies": ("session_id",),
                  "int_session_metrics": ("session_id",),
                  "fct_sessions": ("session_id",), "hot_leads": ("session_id",),

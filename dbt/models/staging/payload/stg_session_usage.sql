@@ -2,20 +2,18 @@
 -- missing quantities as 0 and cached input tokens capped at the input tokens.
 {{ config(**va_incremental(cluster_by=['session_id'])) }}
 
-{%- set u = va_json_records('r.payload', '$.usage', 'u', {
-    'kind': 'string', 'provider': 'string', 'model': 'string', 'input_tokens': 'float',
-    'cached_input_tokens': 'float', 'output_tokens': 'float', 'audio_seconds': 'float', 'characters': 'float'}) %}
+{%- set u = va_records('p.usage', 'u') %}
 
 select
-    r.session_id,
-    r.session_date,
-    {{ u.fields['kind'] }} as kind,
-    {{ u.fields['provider'] }} as provider,
-    {{ u.fields['model'] }} as model,
-    coalesce({{ u.fields['input_tokens'] }}, 0) as input_tokens,
-    least(coalesce({{ u.fields['cached_input_tokens'] }}, 0), coalesce({{ u.fields['input_tokens'] }}, 0)) as cached_input_tokens,
-    coalesce({{ u.fields['output_tokens'] }}, 0) as output_tokens,
-    coalesce({{ u.fields['audio_seconds'] }}, 0) as audio_seconds,
-    coalesce({{ u.fields['characters'] }}, 0) as characters
-from {{ source('voice_analytics', 'raw_sessions') }} as r, {{ u.from }}
-where {{ va_in_window('r.session_date') }}
+    p.session_id,
+    p.session_date,
+    {{ u.row }}.kind as kind,
+    {{ u.row }}.provider as provider,
+    {{ u.row }}.model as model,
+    coalesce({{ u.row }}.input_tokens, 0) as input_tokens,
+    least(coalesce({{ u.row }}.cached_input_tokens, 0), coalesce({{ u.row }}.input_tokens, 0)) as cached_input_tokens,
+    coalesce({{ u.row }}.output_tokens, 0) as output_tokens,
+    coalesce({{ u.row }}.audio_seconds, 0) as audio_seconds,
+    coalesce({{ u.row }}.characters, 0) as characters
+from {{ ref('stg_session_payloads') }} as p, {{ u.from }}
+where {{ va_in_window('p.session_date') }}
