@@ -1,7 +1,8 @@
 """The dbt project as Dagster assets, in three selections around the Python analysis and the destinations:
 
-    raw_sessions -> dbt_payload_models (stg_session_turns, stg_session_tool_calls, stg_session_usage,
-                    int_session_inputs: the `payload` tag; their tests refer to nothing outside it)
+    raw_sessions -> dbt_payload_models (stg_session_payloads, each payload parsed once into typed arrays;
+                    stg_session_turns, stg_session_tool_calls, stg_session_usage, int_session_inputs over them:
+                    the `payload` tag; their tests refer to nothing outside it)
                  -> session_signals -> lead_scores -> llm_scores (Python: the rules and the scorers)
                  -> dbt_marts (stg_sessions, int_session_scores, int_session_latencies, int_session_metrics,
                     fct_sessions, agg_*, dim_leads, hot_leads, sync_salesforce_leads) -> destinations

@@ -9,7 +9,7 @@ from typing import Iterator
 import pyarrow as pa
 
 from agent.signals import Signals, Vocabulary, extract_signals
-from pipeline.analysis.scoring import LeadScore, score_lead
+from pipeline.analysis.scoring import LeadScore, score_signals, with_company
 from pipeline.warehouse import Warehouse, columns_to_arrow
 from pipeline.warehouse.tables import LEAD_SCORES, SESSION_SIGNALS
 
@@ -47,20 +47,23 @@ def signal_rows(batch: pa.RecordBatch, day: date, vocabulary: Vocabulary) -> pa.
 
 
 def score_rows(batch: pa.RecordBatch, day: date, threshold: int) -> pa.Table:
-    """The heuristic scores of a batch of signals. Sessions with the same signals and company get the same score:
-    each distinct one is scored once. Read column by column, as the signals are: a fifth less time than Arrow's
-    per-row dicts."""
+    """The heuristic scores of a batch of signals. Sessions with the same signals and a company known (or not) get
+    the same score, tier and reasons but the company's name: each distinct case is scored once (a million-call
+    day's batches hold about 58 distinct cases in 100 calls, 83 with the name in the key) and the name is added per
+    call. Read column by column, as the signals are: a fifth less time than Arrow's per-row dicts."""
+    values = [batch.column(name).to_pylist() for name in SIGNAL_FIELDS]
+    hashable = [[tuple(v or ()) for v in column] if pa.types.is_list(batch.schema.field(name).type) else column
+                for name, column in zip(SIGNAL_FIELDS, values)]
+    companies = batch.column("company").to_pylist()
     scored: dict[tuple, LeadScore] = {}
-    session_ids, scores = [], []
-    keyed = (batch.column(name).to_pylist() for name in ("session_id", *SIGNAL_FIELDS, "company"))
-    for session_id, *values in zip(*keyed):
-        key = tuple(tuple(v) if isinstance(v, list) else v for v in values)
-        if key not in scored:
-            company = values[-1]
-            scored[key] = score_lead(Signals(**dict(zip(SIGNAL_FIELDS, values))),
-                                     {"company": company} if company else {}, threshold=threshold)
-        session_ids.append(session_id)
-        scores.append(scored[key])
-    columns = {"session_id": session_ids, "lead_score": [s.score for s in scores],
-               "lead_tier": [s.tier for s in scores], "reasons": [s.reasons for s in scores]}
-    return columns_to_arrow(LEAD_SCORES, len(session_ids), columns, {"session_date": day, "scorer": "heuristic"})
+    scores = []
+    for row, key in enumerate(zip(*hashable, map(bool, companies))):
+        score = scored.get(key)
+        if score is None:
+            signals = Signals(**{name: column[row] for name, column in zip(SIGNAL_FIELDS, values)})
+            score = scored[key] = score_signals(signals, signals.meeting_booked, key[-1], threshold)
+        scores.append(score)
+    columns = {"session_id": batch.column("session_id"), "lead_score": [s.score for s in scores],
+               "lead_tier": [s.tier for s in scores],
+               "reasons": [with_company(s, company).reasons for s, company in zip(scores, companies)]}
+    return columns_to_arrow(LEAD_SCORES, batch.num_rows, columns, {"session_date": day, "scorer": "heuristic"})

@@ -70,6 +70,14 @@ def score_lead(signals: Signals, metadata: Mapping[str, Any] | None = None, tool
     against the hot `threshold` (the assets pass the configured one, `lead_rules`)."""
     vocab = vocab or load_vocabulary()
     meeting_booked = signals.meeting_booked or any(name in vocab.meeting_tools for name in tool_names)
+    company = metadata.get("company") if metadata else None
+    return with_company(score_signals(signals, meeting_booked, bool(company), threshold), company)
+
+
+def score_signals(signals: Signals, meeting_booked: bool, company_known: bool, threshold: int) -> LeadScore:
+    """The score and tier of a call's signals, and every reason but the company's name: the same for every call
+    with these signals and a known (or unknown) company, so a batch of a million calls scores each distinct case
+    once (pipeline/analysis/batches.py) and adds the name with `with_company`."""
     need = signals.use_cases or signals.integrations or signals.competitors
     hot = _hot_signals(signals, meeting_booked)
 
@@ -86,9 +94,8 @@ def score_lead(signals: Signals, metadata: Mapping[str, Any] | None = None, tool
     reasons += [f"uses {name}" for name in signals.integrations]
     points += min(TOOL_CAP, TOOL_POINTS * len(signals.competitors))
     reasons += [f"evaluating {name}" for name in signals.competitors]
-    if metadata and metadata.get("company"):
+    if company_known:
         points += COMPANY_POINTS
-        reasons.append(f"company: {metadata['company']}")
 
     if signals.not_a_fit:
         tier = "cold"
@@ -100,3 +107,10 @@ def score_lead(signals: Signals, metadata: Mapping[str, Any] | None = None, tool
         tier = "hot" if need and points >= threshold else "warm"
     low, high = tier_bands(threshold)[tier]
     return LeadScore(score=max(low, min(high, points)), tier=tier, reasons=reasons)
+
+
+def with_company(score: LeadScore, company: str | None) -> LeadScore:
+    """`score` with the company's reason last, when the caller's company is known (its points are in the score)."""
+    if not company:
+        return score
+    return LeadScore(score=score.score, tier=score.tier, reasons=[*score.reasons, f"company: {company}"])
