@@ -385,7 +385,7 @@ def prepare_day(warehouse, count: int = 24, seed: int = 11, edit=None) -> list[d
     batch = land_batch(messages_from_payloads(payloads, datetime(2026, 11, 21, tzinfo=timezone.utc)))
     warehouse.land_raw(batch.sessions, batch.rejects)
     materialize_assets(WarehouseResource(duckdb_path=str(warehouse.path)),
-                       ["stg_session_payloads", "int_session_inputs", "session_signals",
+                       ["stg_session_payloads", "stg_session_turns", "int_session_inputs", "session_signals",
                         "lead_scores"], DAY.isoformat())
     return payloads
 
