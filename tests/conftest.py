@@ -114,7 +114,7 @@ def materialize_assets(resource, selection: list[str], partition_key: str | None
 
 def marts_keys() -> list[str]:
     """Every asset `analytics_job` builds after the LLM scores and before the destinations: the dbt marts and
-    what they read that the LLM does not (the price table, the usage staging)."""
+    what they read that the LLM does not (the price table, the usage and tool-call staging)."""
     from assets.dbt import dbt_marts
 
-    return ["unit_prices", "stg_session_usage", *(key.to_user_string() for key in dbt_marts.keys)]
+    return ["unit_prices", "stg_session_usage", "stg_session_tool_calls", *(key.to_user_string() for key in dbt_marts.keys)]
