@@ -34,11 +34,6 @@ def ensure_llm_tables(warehouse: Warehouse) -> None:
                                        f"{d.types[kinds[name]]}"])
 
 
-def _select_staged(warehouse: Warehouse, table: Table, name: str) -> str:
-    columns = ", ".join(f"{warehouse.dialect.from_staged(c, kind)} AS {c}" for c, kind in table.columns)
-    return f"SELECT {columns} FROM {warehouse.staged_table(name)}"
-
-
 def _dedupe(rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> list[Mapping[str, Any]]:
     return list({tuple(row[k] for k in keys): row for row in rows}.values())  # the last row per key wins
 
@@ -57,7 +52,7 @@ class Writes:
             self.staged[name] = to_arrow(source, rows)
             on = " AND ".join(f"target.{k} = source.{k}" for k in keys)
             self.statements.append(f"MERGE INTO {self.warehouse.dialect.table(target.name)} AS target USING "
-                                   f"({_select_staged(self.warehouse, source, name)}) AS source ON {on} {actions}")
+                                   f"({self.warehouse.select_staged(source, name)}) AS source ON {on} {actions}")
         return self
 
     def upsert(self, table: Table, rows: Iterable[Mapping[str, Any]], keys: Sequence[str],

@@ -161,7 +161,7 @@ class Warehouse(ABC):
 
     def replace_partition(self, table: Table, day: date, rows: pa.Table) -> int:
         """Replace one day of `table` with rows computed in Python."""
-        self.run_transaction(self.dialect.replace_partition(table, self._select_staged(table, "rows")), {"day": day},
+        self.run_transaction(self.dialect.replace_partition(table, self.select_staged(table, "rows")), {"day": day},
                              {"rows": rows})
         return rows.num_rows
 
@@ -179,7 +179,7 @@ class Warehouse(ABC):
         """Replace every row of an unpartitioned `table` with rows computed in Python, in one transaction."""
         columns = ", ".join(table.column_names)
         self.run_transaction([f"DELETE FROM {self.dialect.table(table.name)} WHERE TRUE",
-                              f"INSERT INTO {self.dialect.table(table.name)} ({columns}) {self._select_staged(table, 'rows')}"],
+                              f"INSERT INTO {self.dialect.table(table.name)} ({columns}) {self.select_staged(table, 'rows')}"],
                              staged={"rows": rows})
         return rows.num_rows
 
@@ -187,7 +187,8 @@ class Warehouse(ABC):
         """How statements refer to the Arrow table passed to `run_transaction` as `staged[name]`."""
         return f"staged_{name}"
 
-    def _select_staged(self, table: Table, staged_name: str) -> str:
+    def select_staged(self, table: Table, staged_name: str) -> str:
+        """The staged Arrow table `staged_name` as `table`'s typed columns (what an INSERT or MERGE reads)."""
         columns = ", ".join(f"{self.dialect.from_staged(name, kind)} AS {name}" for name, kind in table.columns)
         return f"SELECT {columns} FROM {self.staged_table(staged_name)}"
 
@@ -207,7 +208,7 @@ class Warehouse(ABC):
         newest = f"WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY session_id {newest_first}) = 1" if repeats else ""
         merge = (
             f"MERGE INTO {raw} AS target USING ("
-            f"SELECT * FROM ({self._select_staged(RAW_SESSIONS, 'sessions')}) AS staged {newest}"
+            f"SELECT * FROM ({self.select_staged(RAW_SESSIONS, 'sessions')}) AS staged {newest}"
             f") AS source ON target.session_id = source.session_id "
             f"WHEN MATCHED AND (source.ended_at > target.ended_at OR (source.ended_at = target.ended_at "
             f"AND source.published_at > target.published_at)) THEN UPDATE SET "
@@ -217,7 +218,7 @@ class Warehouse(ABC):
         rejected = self.dialect.table(RAW_SESSIONS_REJECTED.name)
         reject_columns = RAW_SESSIONS_REJECTED.column_names
         merge_rejects = (
-            f"MERGE INTO {rejected} AS target USING (SELECT * FROM ({self._select_staged(RAW_SESSIONS_REJECTED, 'rejects')})"
+            f"MERGE INTO {rejected} AS target USING (SELECT * FROM ({self.select_staged(RAW_SESSIONS_REJECTED, 'rejects')})"
             f" AS staged WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY message_id ORDER BY received_at) = 1) AS source"
             f" ON target.message_id = source.message_id WHEN NOT MATCHED THEN INSERT ({', '.join(reject_columns)})"
             f" VALUES ({', '.join('source.' + c for c in reject_columns)})"

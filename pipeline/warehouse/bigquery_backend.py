@@ -168,7 +168,7 @@ class BigQueryWarehouse(Warehouse):
             for rows in transformed(batches, transform, workers):
                 self._stage(staged, rows, append=True)
                 written += rows.num_rows
-            self._run(self.dialect.replace_partition(table, self._select_staged(table, staged))[0], {"day": day})
+            self._run(self.dialect.replace_partition(table, self.select_staged(table, staged))[0], {"day": day})
         finally:
             self.client.delete_table(self._staged_id(staged), not_found_ok=True)
         return written

@@ -118,7 +118,7 @@ class DuckDBWarehouse(Warehouse):
             try:
                 for rows in transformed(reader, transform, workers):
                     writer.register(self.staged_table("rows"), rows)
-                    writer.execute(f"INSERT INTO {staging} {self._select_staged(table, 'rows')}")
+                    writer.execute(f"INSERT INTO {staging} {self.select_staged(table, 'rows')}")
                     writer.unregister(self.staged_table("rows"))
                     written += rows.num_rows
                 writer.execute("BEGIN TRANSACTION")
