@@ -202,7 +202,11 @@ def growth_exponent(times: dict[int, float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 
 
-GOALS_AT = 1_000_000  # the day the scale goals are set for (a contact centre's million calls)
+Row = tuple[str, str, str, bool | None]  # metric, figure, goal, met? (None: no goal for this row)
+# The job's goals per day size: 100k calls within a minute (the performance issue), a contact centre's million
+# within two (the scale issue); both within 2 GB of peak RSS.
+JOB_GOALS_S = {100_000: 60.0, 1_000_000: 120.0}
+RSS_GOAL_MIB = 2048
 
 
 def measure(sizes: list[int], seed_at: int, show: bool = True) -> dict:
@@ -238,33 +242,55 @@ def measure(sizes: list[int], seed_at: int, show: bool = True) -> dict:
     return figures
 
 
-def report(figures: dict) -> None:
-    """Where the biggest day's time went, step by step, and the scale goals against what this run measured."""
+def goal_rows(figures: dict) -> list[Row]:
+    """Every figure of one run with the goal it is held to: landing the biggest day, the job's wall time and peak
+    RSS per size, the ratios to the seed's loop and to the scan floor, the growth exponent. `make bench` prints
+    them in its table, `make bench-scale` after the steps."""
     sizes, seed_at = figures["sizes"], figures["seed_at"]
     biggest = max(sizes)
     top = sizes[biggest]
-    print(f"\nrules_backfill_job at {biggest:,} sessions, step by step (s):")
+    rows: list[Row] = [(f"land {biggest:,} sessions ({top['turns']:,} turns) through the landing MERGE "
+                        f"(generating them: {top['gen_s']:.1f} s more)", f"{top['land_s']:.1f} s", "<= 60 s",
+                        top["land_s"] <= 60)]
+    for size, r in sizes.items():
+        goal_s = JOB_GOALS_S.get(size)
+        rows.append((f"rules_backfill_job, {size:,} sessions: wall time (CPU {r['ours_cpu_s']:.1f} s)",
+                     f"{r['ours_s']:.2f} s", f"<= {goal_s:.0f} s" if goal_s else "",
+                     r["ours_s"] <= goal_s if goal_s else None))
+        rows.append((f"rules_backfill_job, {size:,} sessions: peak RSS (Dagster, workers, dbt)",
+                     f"{r['rss_mib']:,.0f} MiB", f"<= {RSS_GOAL_MIB:,} MiB" if goal_s else "",
+                     r["rss_mib"] <= RSS_GOAL_MIB if goal_s else None))
+    if seed_at in sizes:
+        at = sizes[seed_at]
+        ratio = at["seed_s"] / at["ours_s"]
+        rows.append((f"seed pattern ÷ ours at {seed_at:,} (seed {at['seed_s']:.1f} s, measured)", f"{ratio:.1f}×",
+                     ">= 100×", ratio >= 100))
+        cpu_ratio = at["seed_cpu_s"] / at["ours_cpu_s"]
+        rows.append((f"same in CPU seconds (seed {at['seed_cpu_s']:.1f}, ours {at['ours_cpu_s']:.1f}; steadier "
+                     "under load)", f"{cpu_ratio:.1f}×", ">= 100×", cpu_ratio >= 100))
+        if biggest > seed_at:
+            scaled = at["seed_s"] * biggest / seed_at / top["ours_s"]
+            rows.append((f"seed pattern ÷ ours at {biggest:,} (seed scaled linearly from {seed_at:,})",
+                         f"{scaled:.1f}×", ">= 100×", scaled >= 100))
+    rows.append((f"ours ÷ payload scan at {biggest:,} (scan {top['scan_s']:.3f} s)",
+                 f"{top['ours_s'] / top['scan_s']:.0f}×", "<= 4×", top["ours_s"] / top["scan_s"] <= 4))
+    rows.append((f"ours ÷ bare COUNT(*) at {biggest:,} (count {top['count_s'] * 1000:.1f} ms)",
+                 f"{top['ours_s'] / top['count_s']:.0f}×", "<= 4×", top["ours_s"] / top["count_s"] <= 4))
+    if "exponent" in figures:
+        rows.append((f"growth exponent k, time ~ sessions^k ({', '.join(f'{s:,}' for s in sizes)})",
+                     f"{figures['exponent']:.2f}", "<= 1 (linear or better)", figures["exponent"] <= 1))
+    return rows
+
+
+def report(figures: dict) -> None:
+    """Where the biggest day's time went, step by step, and every goal against what this run measured."""
+    top = figures["sizes"][max(figures["sizes"])]
+    print(f"\nrules_backfill_job at {max(figures['sizes']):,} sessions, step by step (s):")
     for step, seconds in sorted(top["steps"].items(), key=lambda item: -item[1]):
         print(f"  {step:<40} {seconds:>7.1f}")
-    checks = [(f"land {biggest:,} sessions (landing MERGE; generation {top['gen_s']:.0f} s apart)",
-               f"{top['land_s']:.1f} s", top["land_s"] <= 60, "<= 60 s"),
-              (f"rules_backfill_job at {biggest:,}", f"{top['ours_s']:.1f} s", top["ours_s"] <= 120, "<= 120 s"),
-              (f"peak RSS at {biggest:,} (Dagster + dbt)", f"{top['rss_mib']:,.0f} MiB", top["rss_mib"] <= 2048,
-               "<= 2,048 MiB"),
-              (f"ours / payload scan at {biggest:,}", f"{top['ours_s'] / top['scan_s']:.0f}x",
-               top["ours_s"] / top["scan_s"] <= 4, "<= 4x")]
-    if "exponent" in figures:
-        checks.append((f"growth exponent over {', '.join(f'{s:,}' for s in sizes)}", f"{figures['exponent']:.2f}",
-                       figures["exponent"] <= 1, "<= 1"))
-    if seed_at in sizes:
-        ratio = sizes[seed_at]["seed_s"] * biggest / seed_at / top["ours_s"]
-        checks.append((f"seed loop / ours at {biggest:,} (seed measured at {seed_at:,}, scaled linearly)",
-                       f"{ratio:.0f}x", ratio >= 100, ">= 100x"))
-    label = f"goals (set for {GOALS_AT:,} sessions)" if biggest == GOALS_AT else f"goals (set for {GOALS_AT:,}; " \
-        f"this run's biggest day is {biggest:,})"
-    print(f"\n{label}:")
-    for name, figure, met, goal in checks:
-        print(f"  {name:<72} {figure:>10}  {goal:<13} {'met' if met else 'NOT met'}")
+    print("\ngoals:")
+    for metric, figure, goal, met in goal_rows(figures):
+        print(f"  {metric:<90} {figure:>10}  {goal:<24} {'' if met is None else 'met' if met else 'NOT met'}")
 
 
 def main() -> int:

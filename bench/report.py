@@ -34,43 +34,7 @@ import partition  # noqa: E402
 
 from agent.settings import load_settings  # noqa: E402
 
-Row = tuple[str, str, str, bool | None]
-
-
-def partition_rows(p: dict) -> list[Row]:
-    sizes, seed_at = p["sizes"], p["seed_at"]
-    biggest = max(sizes)
-    top = sizes[biggest]
-    rows: list[Row] = [(f"land {biggest:,} sessions ({top['turns']:,} turns) through the landing MERGE "
-                        f"(generating them: {top['gen_s']:.1f} s more)", f"{top['land_s']:.1f} s", "<= 60 s",
-                        top["land_s"] <= 60)]
-    for size, r in sizes.items():
-        goal = size == 100_000
-        rows.append((f"rules_backfill_job, {size:,} sessions: wall time (CPU {r['ours_cpu_s']:.1f} s)", f"{r['ours_s']:.2f} s",
-                     "<= 60 s" if goal else "", r["ours_s"] <= 60 if goal else None))
-        rows.append((f"rules_backfill_job, {size:,} sessions: peak RSS", f"{r['rss_mib']:,.0f} MiB",
-                     "<= 2,048 MiB" if goal else "", r["rss_mib"] <= 2048 if goal else None))
-    if seed_at in sizes:
-        seed_s = sizes[seed_at]["seed_s"]
-        ratio = seed_s / sizes[seed_at]["ours_s"]
-        rows.append((f"seed pattern ÷ ours at {seed_at:,} (seed {seed_s:.1f} s, measured)", f"{ratio:.1f}×",
-                     ">= 100×", ratio >= 100))
-        cpu_ratio = sizes[seed_at]["seed_cpu_s"] / sizes[seed_at]["ours_cpu_s"]
-        rows.append((f"same in CPU seconds (seed {sizes[seed_at]['seed_cpu_s']:.1f}, "
-                     f"ours {sizes[seed_at]['ours_cpu_s']:.1f}; steadier under load)", f"{cpu_ratio:.1f}×", ">= 100×",
-                     cpu_ratio >= 100))
-        if biggest > seed_at:
-            extrapolated = seed_s * biggest / seed_at / top["ours_s"]
-            rows.append((f"seed pattern ÷ ours at {biggest:,} (seed extrapolated linearly from {seed_at:,})",
-                         f"{extrapolated:.1f}×", ">= 100×", extrapolated >= 100))
-    rows.append((f"ours ÷ payload scan at {biggest:,} (scan {top['scan_s']:.3f} s)",
-                 f"{top['ours_s'] / top['scan_s']:.0f}×", "<= 4×", top["ours_s"] / top["scan_s"] <= 4))
-    rows.append((f"ours ÷ bare COUNT(*) at {biggest:,} (count {top['count_s'] * 1000:.1f} ms)",
-                 f"{top['ours_s'] / top['count_s']:.0f}×", "<= 4×", top["ours_s"] / top["count_s"] <= 4))
-    if "exponent" in p:
-        rows.append((f"growth exponent k, time ~ sessions^k ({', '.join(f'{s:,}' for s in sizes)})",
-                     f"{p['exponent']:.2f}", "<= 1 (linear or better)", p["exponent"] <= 1))
-    return rows
+Row = partition.Row
 
 
 def cost_rows(p: dict, llm: dict) -> list[Row]:
@@ -166,7 +130,7 @@ def main() -> int:
 
     print("bench: partition (generator, rules_backfill_job, scan floor, seed pattern)...", file=sys.stderr, flush=True)
     figures = partition.measure(sizes, seed_at, show=False)
-    rows = partition_rows(figures) + cost_rows(figures, llm_cost.measure(200 if args.quick else 1000))
+    rows = partition.goal_rows(figures) + cost_rows(figures, llm_cost.measure(200 if args.quick else 1000))
     print("bench: analytics_job on the BigQuery emulator and on DuckDB...", file=sys.stderr, flush=True)
     rows += emulator_rows(bigquery_path.measure([500, 2000] if args.quick else [1000, 10_000], show=False))
     print("bench: agent overhead...", file=sys.stderr, flush=True)
