@@ -14,7 +14,7 @@ from typing import Iterator
 sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))  # the fakes live beside the tests
 
 from fake_http import serve  # noqa: E402
-from fake_salesforce import SalesforceHandler, SalesforceState  # noqa: E402
+from fake_salesforce import SalesforceState, serve_salesforce  # noqa: E402
 from fake_slack import SlackHandler, SlackState  # noqa: E402
 
 
@@ -72,10 +72,7 @@ class Destinations:
 def loopback_destinations(tls_dir: Path) -> Iterator[Destinations]:
     """Both servers, up until the block ends; Salesforce over TLS with a throwaway certificate the runs trust."""
     slack, salesforce = StampedSlack(), StampedSalesforce()
-    tls_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         slack_url = stack.enter_context(serve(SlackHandler, slack))
-        salesforce_url = stack.enter_context(serve(SalesforceHandler, salesforce, tls_dir=tls_dir))
-        yield Destinations(slack, salesforce, {
-            "SLACK_WEBHOOK_URL": slack_url + slack.path, "SALESFORCE_INSTANCE_URL": salesforce_url,
-            "SALESFORCE_ACCESS_TOKEN": salesforce.access_token, "REQUESTS_CA_BUNDLE": str(tls_dir / "cert.pem")})
+        salesforce_env = stack.enter_context(serve_salesforce(salesforce, tls_dir))
+        yield Destinations(slack, salesforce, {"SLACK_WEBHOOK_URL": slack_url + slack.path, **salesforce_env})

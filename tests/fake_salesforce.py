@@ -19,9 +19,12 @@ import io
 import json
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
 
-from fake_http import QuietHandler
+from fake_http import QuietHandler, serve
 
 
 @dataclass
@@ -149,3 +152,13 @@ class SalesforceHandler(QuietHandler):
 
     def do_PATCH(self) -> None:  # noqa: N802
         self._handle("PATCH")
+
+
+@contextmanager
+def serve_salesforce(state: SalesforceState, tls_dir: Path) -> Iterator[dict[str, str]]:
+    """The loopback Salesforce over TLS with a throwaway certificate, up until the block ends. Yields the environment
+    that points the pipeline at it: its URL, its token, and `requests`' trust in the certificate."""
+    tls_dir.mkdir(parents=True, exist_ok=True)
+    with serve(SalesforceHandler, state, tls_dir=tls_dir) as url:
+        yield {"SALESFORCE_INSTANCE_URL": url, "SALESFORCE_ACCESS_TOKEN": state.access_token,
+               "REQUESTS_CA_BUNDLE": str(tls_dir / "cert.pem")}

@@ -25,7 +25,7 @@ import pytest
 
 from conftest import DAY, dagster_resources, land_generated
 from fake_http import serve
-from fake_salesforce import SalesforceHandler, SalesforceState
+from fake_salesforce import SalesforceState, serve_salesforce
 from fake_slack import SlackHandler, SlackState
 from fault_helpers import digests, finish, pooled_dagster_home, start_materialize
 from openai_server import fake_openai, llm_env  # noqa: F401 (fixtures)
@@ -50,11 +50,8 @@ def slack(monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def salesforce(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     state = SalesforceState()
-    tls = tmp_path / "tls"
-    tls.mkdir()
-    with serve(SalesforceHandler, state, tls_dir=tls) as url:
-        for name, value in {"SALESFORCE_INSTANCE_URL": url, "SALESFORCE_ACCESS_TOKEN": state.access_token,
-                            "REQUESTS_CA_BUNDLE": str(tls / "cert.pem")}.items():
+    with serve_salesforce(state, tmp_path / "tls") as env:
+        for name, value in env.items():
             monkeypatch.setenv(name, value)
         yield state
 

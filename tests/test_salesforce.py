@@ -10,9 +10,8 @@ import dagster as dg
 import pytest
 
 from conftest import DAY, dagster_resources
-from fake_http import serve
 from fake_marts import marts_warehouse  # noqa: F401 (fixture `warehouse`)
-from fake_salesforce import SalesforceHandler, SalesforceState
+from fake_salesforce import SalesforceState, serve_salesforce
 from pipeline.destinations.salesforce import SalesforceConfig, sync_leads
 from pipeline.llm.plan import parse_plan
 from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
@@ -21,12 +20,10 @@ from pipeline.warehouse.duckdb_backend import DuckDBWarehouse
 @pytest.fixture
 def salesforce(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     state = SalesforceState()
-    tls = tmp_path / "tls"
-    tls.mkdir()
-    with serve(SalesforceHandler, state, tls_dir=tls) as url:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls / "cert.pem"))  # trust the throwaway certificate
-        yield state, SalesforceConfig(instance_url=url, access_token=state.access_token, bulk_poll_s=0,
-                                      max_retries=3)
+    with serve_salesforce(state, tmp_path / "tls") as env:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", env["REQUESTS_CA_BUNDLE"])  # trust the throwaway certificate
+        yield state, SalesforceConfig(instance_url=env["SALESFORCE_INSTANCE_URL"], access_token=state.access_token,
+                                      bulk_poll_s=0, max_retries=3)
 
 
 def lead_ids(warehouse: DuckDBWarehouse) -> list[str]:

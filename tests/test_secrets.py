@@ -18,7 +18,7 @@ import pytest
 from conftest import DAY, land_generated
 from fake_amplitude import AmplitudeHandler, AmplitudeState
 from fake_http import serve
-from fake_salesforce import SalesforceHandler, SalesforceState
+from fake_salesforce import SalesforceState, serve_salesforce
 from fake_slack import SlackHandler, SlackState
 from openai_server import fake_openai  # noqa: F401 (fixture)
 from warehouse_text import rows_containing
@@ -40,13 +40,11 @@ def servers(fake_openai, tmp_path, monkeypatch):
     """The loopback Slack, Salesforce (TLS) and Amplitude, and every secret pointed at them or the fake OpenAI."""
     slack, salesforce, amplitude = (SlackState(path=SLACK_PATH), SalesforceState(access_token=SECRETS[
         "SALESFORCE_ACCESS_TOKEN"]), AmplitudeState(api_key=SECRETS["AMPLITUDE_API_KEY"]))
-    (tmp_path / "tls").mkdir()
     with serve(SlackHandler, slack) as slack_url, serve(AmplitudeHandler, amplitude) as amplitude_url, \
-            serve(SalesforceHandler, salesforce, tls_dir=tmp_path / "tls") as salesforce_url:
-        for name, value in {**SECRETS, "SLACK_WEBHOOK_URL": slack_url + SLACK_PATH, "OPENAI_BASE_URL": fake_openai.url,
-                            "SALESFORCE_USERNAME": "ops@paperleaf.example", "SALESFORCE_INSTANCE_URL": salesforce_url,
+            serve_salesforce(salesforce, tmp_path / "tls") as salesforce_env:
+        for name, value in {**SECRETS, **salesforce_env, "SLACK_WEBHOOK_URL": slack_url + SLACK_PATH,
+                            "OPENAI_BASE_URL": fake_openai.url, "SALESFORCE_USERNAME": "ops@paperleaf.example",
                             "VA_AMPLITUDE_ENDPOINT": amplitude_url + "/2/httpapi",
-                            "REQUESTS_CA_BUNDLE": str(tmp_path / "tls" / "cert.pem"),
                             "DBT_TARGET_PATH": str(tmp_path / "dbt_target")}.items():
             monkeypatch.setenv(name, value)
         yield fake_openai, slack, salesforce, amplitude
