@@ -285,9 +285,9 @@ def goal_rows(figures: dict) -> list[Row]:
 
 def report(figures: dict) -> None:
     """Where the biggest day's time went, step by step, and every goal against what this run measured."""
-    top = figures["sizes"][max(figures["sizes"])]
-    print(f"\nrules_backfill_job at {max(figures['sizes']):,} sessions, step by step (s):")
-    for step, seconds in sorted(top["steps"].items(), key=lambda item: -item[1]):
+    biggest = max(figures["sizes"])
+    print(f"\nrules_backfill_job at {biggest:,} sessions, step by step (s):")
+    for step, seconds in sorted(figures["sizes"][biggest]["steps"].items(), key=lambda item: -item[1]):
         print(f"  {step:<40} {seconds:>7.1f}")
     print("\ngoals:")
     for metric, figure, goal, met in goal_rows(figures):

@@ -114,7 +114,10 @@ def materialize_assets(resource, selection: list[str], partition_key: str | None
 
 def marts_keys() -> list[str]:
     """Every asset `analytics_job` builds after the LLM scores and before the destinations: the dbt marts and
-    what they read that the LLM does not (the price table, the usage and tool-call staging)."""
-    from assets.dbt import dbt_marts
+    what they read that the LLM does not: the price table and the payload staging models the marts read (taken
+    from the marts' own dependencies, so a mart that reads one more staging model does not need this list edited)."""
+    from assets.dbt import dbt_marts, dbt_payload_models
 
-    return ["unit_prices", "stg_session_usage", "stg_session_tool_calls", *(key.to_user_string() for key in dbt_marts.keys)]
+    read = {dep.asset_key for spec in dbt_marts.specs for dep in spec.deps}
+    staging = sorted(key.to_user_string() for key in dbt_payload_models.keys if key in read)
+    return ["unit_prices", *staging, *(key.to_user_string() for key in dbt_marts.keys)]

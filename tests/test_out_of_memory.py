@@ -56,9 +56,10 @@ def test_an_asset_out_of_memory_fails_in_one_line_and_keeps_the_old_day(duckdb_w
 def test_a_day_read_in_key_ranges_fits_a_limit_the_whole_day_does_not(duckdb_warehouse):
     """A read that groups 20,000 calls' turns into lists needs more than 32 MB when DuckDB aggregates them in one
     piece at 1, 2 and 4 threads, and more than 24 MB at 8 and 16 (at 1 thread it fits in 48 MB, so a loaded
-    machine's CI once did); 100 calls at a time fit in 16 MB at 1 to 4 threads and in 24 MB at 8 and 16. Between the two, the streamed read (one Arrow reader per range) gives every
-    session once, and the swap is the same whichever way the day was read. (The pipeline's own reads no longer
-    group: int_session_inputs takes the payload's typed lists.)"""
+    machine's CI once did); 100 calls at a time fit in 16 MB at 1 to 4 threads and in 24 MB at 8 and 16. Between
+    the two, the streamed read (one Arrow reader per range) gives every session once, and the swap is the same
+    whichever way the day was read. (The pipeline's own reads no longer group: int_session_inputs takes the
+    payload's typed lists.)"""
     land_generated(duckdb_warehouse, CALLS, seed=17)
     materialize_assets(WarehouseResource(duckdb_path=str(duckdb_warehouse.path)),
                        ["stg_session_payloads", "stg_session_turns"], DAY.isoformat())
